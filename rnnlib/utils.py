@@ -1,0 +1,79 @@
+"""Seeding, device choice, showing source code, and input checks shared by rnnlib."""
+import inspect
+import os
+import random
+
+import numpy as np
+import torch
+
+
+def seed_everything(seed):
+    """Seed Python, numpy and torch (CPU and CUDA) and return a numpy Generator.
+
+    Every notebook calls this once at the top, so a re-run gives the same numbers on
+    the same machine. Returns `np.random.default_rng(seed)` for code that prefers an
+    explicit generator (all rnnlib data functions take one).
+    """
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+    # cuBLAS needs this workspace setting to be deterministic on a GPU.
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    return np.random.default_rng(seed)
+
+
+def default_device():
+    """The device the book trains on: CUDA when a GPU is present, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _in_jupyter():
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def show(obj):
+    """Render the source code of a function, class or module.
+
+    In Jupyter the code is shown with syntax highlighting; elsewhere it is printed as
+    plain text. The chapters use it to put rnnlib's code next to the math it implements.
+    Returns the source as a string.
+    """
+    try:
+        source = inspect.getsource(obj)
+    except TypeError as err:
+        raise TypeError(f"show() needs a function, class or module, got {type(obj).__name__}") from err
+    if _in_jupyter():
+        from IPython.display import Code, display
+        display(Code(source, language="python"))
+    else:
+        print(source)
+    return source
+
+
+def check_shape(name, array, expected):
+    """Raise ValueError unless `array.shape` matches `expected`.
+
+    `expected` is a tuple whose entries are ints or None (any size). The message names
+    the expected and the received shape, e.g. "x: expected shape (T, 2) = (?, 2), got (5, 3)".
+    """
+    shape = tuple(array.shape)
+    ok = len(shape) == len(expected) and all(e is None or e == s for e, s in zip(expected, shape))
+    if not ok:
+        want = "(" + ", ".join("?" if e is None else str(e) for e in expected) + ")"
+        raise ValueError(f"{name}: expected shape {want}, got {shape}")
+
+
+def check_dtype(name, array, kinds):
+    """Raise ValueError unless a numpy array's dtype kind is in `kinds` ('f' float, 'i' int, ...)."""
+    if np.asarray(array).dtype.kind not in kinds:
+        names = {"f": "float", "i": "signed int", "u": "unsigned int", "b": "bool"}
+        want = " or ".join(names.get(k, k) for k in kinds)
+        raise ValueError(f"{name}: expected a {want} array, got dtype {np.asarray(array).dtype}")
