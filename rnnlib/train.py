@@ -140,9 +140,9 @@ def fit(model, loss_fn, batches, *, steps, lr=1e-3, optimizer=None, clip_norm=No
             history.stop_reason = "data exhausted"
             break
         loss, metrics = _split_loss(loss_fn(model, batch))
-        if not torch.isfinite(loss):
+        if not torch.isfinite(loss.detach()):
             history.stop_reason = "non-finite loss"
-            warnings.warn(f"fit: loss became {float(loss)} at step {step}; stopping "
+            warnings.warn(f"fit: loss became {loss.item()} at step {step}; stopping "
                           "(try a smaller learning rate or clip_norm)")
             break
         optimizer.zero_grad(set_to_none=True)

@@ -1,0 +1,35 @@
+"""The repository promises: the README's test command is what CI runs, torch is pinned."""
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def ci_command():
+    lines = [l for l in (ROOT / ".ci/run").read_text().splitlines()
+             if l.strip() and not l.startswith("#") and "python3 -m venv" in l]
+    assert len(lines) == 1, f".ci/run should hold exactly one set-up-and-test line, found {lines}"
+    return lines[0].strip()
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    assert ci_command() in readme, f"README does not contain CI's command: {ci_command()}"
+
+
+def test_ci_command_runs_pytest_on_a_fresh_venv():
+    cmd = ci_command()
+    assert "pip install -r requirements.txt" in cmd and "pytest" in cmd
+    assert "rm -rf .venv" in (ROOT / ".ci/run").read_text()
+
+
+def test_torch_is_pinned_to_the_local_cpu_build():
+    req = (ROOT / "requirements.txt").read_text()
+    assert re.search(r"^torch==2\.13\.0$", req, re.M), "requirements.txt must pin torch==2.13.0"
+
+
+def test_every_requirement_is_pinned_exactly():
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line and not line.startswith("-e"):
+            assert "==" in line, f"unpinned requirement: {line}"
