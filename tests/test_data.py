@@ -1,0 +1,331 @@
+"""Tests for rnnlib.data: loaders, vocabulary, batching, windows, synthetic tasks."""
+import datetime
+
+import numpy as np
+import pytest
+
+from rnnlib import data
+
+
+def rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+# ---------------------------------------------------------------- loaders
+
+def test_data_dir_is_the_repository_data_folder():
+    assert data.DATA_DIR.name == "data"
+    assert (data.DATA_DIR.parent / "rnnlib" / "data.py").is_file()
+
+
+def test_load_text_returns_all_of_tiny_shakespeare():
+    text = data.load_text()
+    assert len(text) == 1_115_394
+    assert text.startswith("First Citizen:")
+
+
+@pytest.mark.parametrize("name, length, first_label", [
+    ("monthly-sunspots", 2820, "1749-01"),
+    ("daily-min-temperatures", 3650, "1981-01-01"),
+    ("airline-passengers", 144, "1949-01"),
+])
+def test_load_series_gives_labels_and_float64_values(name, length, first_label):
+    labels, values = data.load_series(name)
+    assert len(labels) == length and labels[0] == first_label
+    assert values.dtype == np.float64 and values.shape == (length,)
+    assert np.all(np.isfinite(values))
+
+
+def test_load_series_accepts_the_file_name():
+    labels, values = data.load_series("airline-passengers.csv")
+    assert values[:3].tolist() == [112.0, 118.0, 132.0] and labels[-1] == "1960-12"
+
+
+def test_load_series_unknown_name_lists_the_known_ones():
+    with pytest.raises(ValueError, match="airline-passengers"):
+        data.load_series("stock-prices")
+
+
+def test_load_translation_pairs_gives_english_french_tuples():
+    pairs = data.load_translation_pairs()
+    assert len(pairs) == 5000
+    assert pairs[0] == ("Go.", "Va !")
+    assert all(isinstance(p, tuple) and len(p) == 2 and p[0] and p[1] for p in pairs)
+    assert not any("tatoeba" in english or "tatoeba" in french for english, french in pairs)
+
+
+def test_sentences_with_quotes_are_read_verbatim():
+    pairs = data.load_translation_pairs()
+    assert ('Say "aah."', "Faites aaah !") in pairs
+
+
+@pytest.mark.parametrize("load", [
+    lambda: data.load_text(),
+    lambda: data.load_series("airline-passengers"),
+    lambda: data.load_translation_pairs(),
+])
+def test_missing_data_file_raises_file_not_found_with_full_path(load, tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "DATA_DIR", tmp_path)
+    with pytest.raises(FileNotFoundError, match=str(tmp_path)):
+        load()
+
+
+# ---------------------------------------------------------------- vocabulary
+
+def test_char_vocab_round_trip_and_sorted_ids():
+    vocab = data.CharVocab("hello world")
+    assert vocab.chars == sorted(set("hello world")) and len(vocab) == 8
+    ids = vocab.encode("hold")
+    assert ids.dtype == np.int64 and ids.shape == (4,)
+    assert vocab.decode(ids) == "hold"
+    assert vocab.encode(" ")[0] == 0  # space sorts first
+
+
+def test_char_vocab_round_trips_all_of_shakespeare():
+    text = data.load_text()
+    vocab = data.CharVocab(text)
+    assert len(vocab) == 65
+    assert vocab.decode(vocab.encode(text)) == text
+
+
+def test_char_vocab_unknown_character_is_named_in_the_error():
+    vocab = data.CharVocab("abc")
+    with pytest.raises(ValueError, match="'z'"):
+        vocab.encode("abz")
+
+
+def test_char_vocab_decode_rejects_out_of_range_ids():
+    with pytest.raises(ValueError, match=r"\[0, 3\)"):
+        data.CharVocab("abc").decode([0, 3])
+
+
+def test_char_vocab_rejects_empty_text():
+    with pytest.raises(ValueError):
+        data.CharVocab("")
+
+
+# ---------------------------------------------------------------- language-model batches
+
+def test_batchify_columns_are_contiguous_stretches_and_remainder_dropped():
+    ids = np.arange(23)
+    streams = data.batchify(ids, 4)
+    assert streams.shape == (5, 4)
+    for b in range(4):
+        assert streams[:, b].tolist() == list(range(5 * b, 5 * b + 5))
+
+
+def test_lm_batches_shapes_shift_and_continuity():
+    streams = data.batchify(np.arange(100), 4)  # (25, 4)
+    batches = list(data.lm_batches(streams, 6))
+    assert len(batches) == 4  # 24 predictable steps, no partial batch
+    for x, y in batches:
+        assert x.shape == y.shape == (6, 4)
+        np.testing.assert_array_equal(y[:-1], x[1:])
+        np.testing.assert_array_equal(y, x + 1)  # next token of each column
+    # the next batch starts where the previous one stopped: hidden state can carry over
+    for (x0, _), (x1, _) in zip(batches, batches[1:]):
+        np.testing.assert_array_equal(x1[0], x0[-1] + 1)
+
+
+def test_lm_batches_rejects_streams_shorter_than_seq_len_when_called():
+    with pytest.raises(ValueError, match="seq_len"):
+        data.lm_batches(np.zeros((5, 2), dtype=np.int64), 5)  # not only once iterated
+    with pytest.raises(ValueError, match="seq_len"):
+        data.lm_batches(np.zeros((5, 2), dtype=np.int64), 0)
+
+
+def test_batchify_rejects_bad_input():
+    with pytest.raises(ValueError, match="batch_size"):
+        data.batchify(np.arange(10), 0)
+    with pytest.raises(ValueError, match=r"expected shape"):
+        data.batchify(np.zeros((4, 4), dtype=np.int64), 2)
+    with pytest.raises(ValueError, match="float"):
+        data.batchify(np.zeros(10), 2)
+
+
+# ---------------------------------------------------------------- time series
+
+def test_make_windows_shapes_and_targets_follow_inputs():
+    series = np.arange(10.0)
+    X, Y = data.make_windows(series, window=3, horizon=2)
+    assert X.shape == (6, 3) and Y.shape == (6, 2)
+    np.testing.assert_array_equal(X[0], [0, 1, 2])
+    np.testing.assert_array_equal(Y[0], [3, 4])
+    np.testing.assert_array_equal(Y[-1], [8, 9])
+    assert np.all(Y[:, 0] == X[:, -1] + 1)
+
+
+def test_make_windows_rejects_too_short_series_and_bad_sizes():
+    with pytest.raises(ValueError, match="at least"):
+        data.make_windows(np.arange(4.0), window=4)
+    with pytest.raises(ValueError, match="window"):
+        data.make_windows(np.arange(4.0), window=0)
+    with pytest.raises(ValueError, match="expected shape"):
+        data.make_windows(np.zeros((5, 2)), window=2)
+
+
+def test_split_by_time_counts_keep_order_without_overlap():
+    series = np.arange(100)
+    train, val, test = data.split_by_time(series, val_size=10, test_size=20)
+    assert (len(train), len(val), len(test)) == (70, 10, 20)
+    np.testing.assert_array_equal(np.concatenate([train, val, test]), series)
+    assert train[-1] < val[0] and val[-1] < test[0]
+    assert test[-1] == 99
+
+
+def test_split_by_time_accepts_fractions_and_lists():
+    train, val, test = data.split_by_time(list(range(50)), 0.1, 0.2)
+    assert (len(train), len(val), len(test)) == (35, 5, 10)
+    assert test == list(range(40, 50))
+
+
+def test_split_by_time_rejects_splits_leaving_no_training_data():
+    with pytest.raises(ValueError, match="val"):
+        data.split_by_time(np.arange(10), 5, 5)
+    with pytest.raises(ValueError, match="fraction"):
+        data.split_by_time(np.arange(10), 1.5, 2)
+    with pytest.raises(ValueError, match="test_size"):
+        data.split_by_time(np.arange(10), 2, -1)
+
+
+# ---------------------------------------------------------------- synthetic tasks
+
+def test_adding_problem_shapes_and_dtype():
+    x, y = data.adding_problem(5, 30, rng())
+    assert x.shape == (30, 5, 2) and y.shape == (5,)
+    assert x.dtype == y.dtype == np.float32
+    x64, _ = data.adding_problem(5, 30, rng(), dtype=np.float64)
+    assert x64.dtype == np.float64
+
+
+def test_adding_problem_two_markers_one_per_half_and_target_is_marked_sum():
+    T = 51  # odd, so the halves differ in length
+    x, y = data.adding_problem(2000, T, rng())
+    values, markers = x[..., 0], x[..., 1]
+    assert np.all(markers.sum(axis=0) == 2)
+    assert np.all(markers[: T // 2].sum(axis=0) == 1)
+    assert np.all(markers[T // 2:].sum(axis=0) == 1)
+    assert set(np.unique(markers)) == {0.0, 1.0}
+    assert values.min() >= 0 and values.max() < 1
+    np.testing.assert_allclose(y, (values * markers).sum(axis=0), rtol=1e-6)
+
+
+def test_adding_problem_constant_one_prediction_has_mse_one_sixth():
+    _, y = data.adding_problem(20000, 20, rng())
+    mse = float(np.mean((y.astype(np.float64) - 1.0) ** 2))
+    assert abs(mse - 1 / 6) < 0.01, mse
+
+
+def test_delay_task_target_is_input_delayed_and_ignored_before():
+    x, y = data.delay_task(8, 20, 3, 5, rng())
+    assert x.shape == y.shape == (20, 8) and x.dtype == y.dtype == np.int64
+    assert np.all(y[:3] == -1)
+    np.testing.assert_array_equal(y[3:], x[:-3])
+    assert x.min() >= 0 and x.max() < 5
+
+
+def test_delay_task_rejects_delay_not_shorter_than_sequence():
+    with pytest.raises(ValueError, match="T > delay"):
+        data.delay_task(4, 5, 5, 3, rng())
+
+
+def test_copy_task_layout_and_target():
+    length, delay, n_symbols = 4, 6, 8
+    x, y = data.copy_task(16, length, delay, n_symbols, rng())
+    T = 2 * length + delay + 1
+    assert x.shape == y.shape == (T, 16) and x.dtype == y.dtype == np.int64
+    seq = x[:length]
+    assert seq.min() >= 1 and seq.max() <= n_symbols
+    assert np.all(x[length: length + delay] == 0)
+    assert np.all(x[length + delay] == n_symbols + 1)  # the delimiter
+    assert np.all(x[length + delay + 1:] == 0)
+    assert np.all(y[: T - length] == 0)
+    np.testing.assert_array_equal(y[T - length:], seq)
+
+
+def test_noisy_sine_shapes_and_clean_next_step_target():
+    x, y = data.noisy_sine(6, 40, rng(), noise=0.0)
+    assert x.shape == y.shape == (40, 6, 1) and x.dtype == np.float32
+    np.testing.assert_allclose(y[:-1], x[1:], atol=1e-6)  # without noise, y is x one step on
+    xn, yn = data.noisy_sine(200, 40, rng(), noise=0.1)
+    residual = xn[1:] - yn[:-1]
+    assert 0.08 < residual.std() < 0.12
+    assert np.abs(yn).max() <= 1.0
+
+
+def test_date_pairs_are_valid_dates_in_the_documented_range():
+    pairs = data.date_pairs(500, rng())
+    assert len(pairs) == 500
+    first_year, last_year = data.DATE_YEARS
+    for source, target in pairs:
+        d = datetime.date.fromisoformat(target)
+        assert first_year <= d.year <= last_year
+        assert source != target
+
+
+def test_date_pairs_each_format_encodes_its_date():
+    d = datetime.date(2026, 11, 25)
+    assert [f(d) for f in data.DATE_FORMATS.values()] == list(data.DATE_FORMATS)
+
+
+def test_date_pairs_use_every_format_and_parse_back():
+    parse = {"25 November 2026": "%d %B %Y", "25 Nov 2026": "%d %b %Y", "Nov 25, 2026": "%b %d, %Y",
+             "November 25, 2026": "%B %d, %Y", "Wednesday, November 25, 2026": "%A, %B %d, %Y",
+             "11/25/26": "%m/%d/%y", "25.11.2026": "%d.%m.%Y", "2026/11/25": "%Y/%m/%d"}
+    assert set(parse) == set(data.DATE_FORMATS)
+    for name, fmt in parse.items():
+        for source, target in data.date_pairs(50, rng(1), formats=[name]):
+            parsed = datetime.datetime.strptime(source, fmt).date()
+            if fmt == "%m/%d/%y":  # strptime puts 50-68 in the 2000s; our window is 1950-2049
+                assert parsed.year % 100 == int(target[:4]) % 100
+                parsed = parsed.replace(year=int(target[:4]))
+            assert parsed.isoformat() == target, (source, target)
+
+
+def test_date_pairs_rejects_unknown_format():
+    with pytest.raises(ValueError, match="formats"):
+        data.date_pairs(3, rng(), formats=["25/11/2026"])
+
+
+SYNTHETIC = {
+    "adding_problem": lambda r: data.adding_problem(4, 10, r),
+    "delay_task": lambda r: data.delay_task(4, 10, 2, 5, r),
+    "copy_task": lambda r: data.copy_task(4, 5, 3, 6, r),
+    "noisy_sine": lambda r: data.noisy_sine(4, 10, r),
+    "date_pairs": lambda r: data.date_pairs(20, r),
+}
+
+
+def _equal(a, b):
+    if isinstance(a, list):
+        return a == b
+    return all(np.array_equal(u, v) for u, v in zip(a, b))
+
+
+@pytest.mark.parametrize("task", list(SYNTHETIC))
+def test_synthetic_tasks_are_deterministic_given_the_seed(task):
+    make = SYNTHETIC[task]
+    assert _equal(make(rng(7)), make(rng(7)))
+    assert not _equal(make(rng(7)), make(rng(8)))
+
+
+@pytest.mark.parametrize("task", list(SYNTHETIC))
+def test_synthetic_tasks_reject_a_seed_in_place_of_a_generator(task):
+    with pytest.raises(ValueError, match="Generator"):
+        SYNTHETIC[task](0)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: data.adding_problem(0, 10, rng()), "n"),
+    (lambda: data.adding_problem(4, 1, rng()), "T"),
+    (lambda: data.adding_problem(4, 10, rng(), dtype=np.int64), "dtype"),
+    (lambda: data.delay_task(4, 10, -1, 5, rng()), "delay"),
+    (lambda: data.delay_task(4, 10, 2, 1, rng()), "n_symbols"),
+    (lambda: data.copy_task(4, 0, 3, 6, rng()), "length"),
+    (lambda: data.noisy_sine(4, 2.5, rng()), "T"),
+    (lambda: data.noisy_sine(4, 10, rng(), noise=-1), "noise"),
+    (lambda: data.date_pairs(-2, rng()), "n"),
+])
+def test_bad_sizes_raise_value_error_naming_the_argument(call, name):
+    with pytest.raises(ValueError, match=rf"^{name}\b|{name}:"):
+        call()
