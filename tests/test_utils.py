@@ -53,3 +53,14 @@ def test_check_dtype_names_the_received_dtype():
     check_dtype("x", np.zeros(2), "f")
     with pytest.raises(ValueError, match="int64"):
         check_dtype("x", np.zeros(2, dtype=np.int64), "f")
+
+
+def test_seed_everything_fixes_the_thread_count():
+    before = torch.get_num_threads()
+    try:
+        rnnlib.seed_everything(0, threads=2)
+        assert torch.get_num_threads() == 2
+        rnnlib.seed_everything(0)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
