@@ -81,7 +81,10 @@ def stream_loss(model, chunk_loss, batches):
     gradients: the evaluation that matches `TBPTTLoss` training.
 
     batches: the chunks in stream order. Returns {"loss": mean, **mean of each metric},
-    means over chunks (equal-length chunks make it the mean per time step). Use it as
+    means over chunks (equal-length chunks make it the mean per time step). Every chunk
+    weighs the same: for a ratio such as accuracy, where chunks hold different numbers of
+    counted targets (an ignored target, a chunk with none), return the counts as metrics
+    (e.g. "correct" and "total") and divide the totals yourself. Use it as
     fit's `evaluate`: `evaluate=lambda m: stream_loss(m, chunk_loss, val_chunks)`.
     """
     carried = TBPTTLoss(chunk_loss)
