@@ -30,20 +30,23 @@ def init_uniform_(module, hidden_size):
         nn.init.uniform_(p, -bound, bound)
 
 
-def add_gate_parameters_(module, input_size, hidden_size, n_gates, bias, suffix=""):
+def add_gate_parameters_(module, input_size, hidden_size, n_gates, bias, suffix="", init=True):
     """Give `module` torch.nn's recurrent parameters, initialised as torch.nn does.
 
     weight_ih (G, input_size), weight_hh (G, hidden_size), bias_ih (G,), bias_hh (G,) with
     G = n_gates * hidden_size (1 for the Elman RNN, 4 for the LSTM, 3 for the GRU), the
     gates stacked in rows; biases are None when bias=False. suffix is "" for a cell and
-    "_l0" for a layer (weight_ih_l0, ...), so state dicts match torch.nn's.
+    "_l0" for a layer (weight_ih_l0, ...), so state dicts match torch.nn's. A stacked
+    layer adds several sets with init=False and initialises them once at the end, in
+    torch.nn's order, so that the same seed gives torch.nn's initial weights.
     """
     G = n_gates * hidden_size
     shapes = {"weight_ih": (G, input_size), "weight_hh": (G, hidden_size), "bias_ih": (G,), "bias_hh": (G,)}
     for name, shape in shapes.items():
         keep = bias or name.startswith("weight")
         module.register_parameter(name + suffix, nn.Parameter(torch.empty(shape)) if keep else None)
-    init_uniform_(module, hidden_size)
+    if init:
+        init_uniform_(module, hidden_size)
 
 
 def state_or_zeros(name, state, shape, like):
