@@ -7,7 +7,7 @@ experiments (the adding-problem set-up shared by chapters 03-05). Chapters 04-05
 numpy_lstm, numpy_gru, and the LSTM/GRU cells and layers. Chapter 06: stacked and
 bidirectional layers (num_layers, bidirectional, dropout), forecast.
 """
-from . import (cells, data, diagnostics, forecast, gradcheck, layers, numpy_gru, numpy_lstm, numpy_rnn,
+from . import (cells, data, diagnostics, experiments, forecast, gradcheck, layers, numpy_gru, numpy_lstm, numpy_rnn,
                plot, tbptt, train, utils)
 from .cells import GRUCell, LSTMCell, RNNCell
 from .layers import GRU, LSTM, RNN
@@ -15,7 +15,7 @@ from .tbptt import TBPTTLoss
 from .train import fit
 from .utils import default_device, seed_everything, show
 
-__all__ = ["cells", "data", "diagnostics", "forecast", "gradcheck", "layers", "numpy_gru", "numpy_lstm",
+__all__ = ["cells", "data", "diagnostics", "experiments", "forecast", "gradcheck", "layers", "numpy_gru", "numpy_lstm",
            "numpy_rnn", "plot", "tbptt", "train", "utils",
            "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell", "TBPTTLoss", "fit",
            "default_device", "seed_everything", "show"]
