@@ -39,17 +39,18 @@ from rnnlib.experiments import (ADDING, ADDING_BASELINE_MSE, EXPLODING, make_add
 CELLS = {
     "rnn": ("tanh RNN", dict(cell="rnn"), lambda mse: mse > 0.1),
     "lstm": ("LSTM (forget bias 1)", dict(cell="lstm"), lambda mse: mse < 0.01),
+    "lstm0": ("LSTM (forget bias 0)", dict(cell="lstm", forget_bias=0.0), lambda mse: mse < 0.01),
     "gru": ("GRU", dict(cell="gru"), lambda mse: mse < 0.01),
     "irnn": ("IRNN (ReLU, W_hh = I)", dict(cell="rnn", nonlinearity="relu", init="identity"), None),
 }
-CLAIMS = {"rnn": "> 0.1", "lstm": "< 0.01", "gru": "< 0.01", "irnn": "(info)"}
+CLAIMS = {"rnn": "> 0.1", "lstm": "< 0.01", "lstm0": "< 0.01", "gru": "< 0.01", "irnn": "(info)"}
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
                         help="seeds to run (default 0 1 2; at least three for the claim)")
-    parser.add_argument("--cells", nargs="+", default=["rnn", "lstm", "gru"], choices=sorted(CELLS))
+    parser.add_argument("--cells", nargs="+", default=["rnn", "lstm", "lstm0", "gru"], choices=sorted(CELLS))
     parser.add_argument("--steps", type=int, default=None,
                         help=f"training steps (default ADDING['steps'] = {ADDING['steps']})")
     parser.add_argument("--clipping", action="store_true",

@@ -102,12 +102,14 @@ def init_recurrent_(rnn, scheme, gain=1.0):
     return rnn
 
 
-def make_adding_model(cell="rnn", seed=0, hidden=None, nonlinearity="tanh", init=None, radius=None):
+def make_adding_model(cell="rnn", seed=0, hidden=None, nonlinearity="tanh", init=None, radius=None,
+                      forget_bias=1.0):
     """A SequenceRegressor for the adding problem (input size 2), initialised from `seed`.
 
     cell: "rnn" (torch.nn.RNN), "rnnlib" (rnnlib.layers.RNN, the same model written
         from the equations, slower), "lstm" (torch.nn.LSTM, forget-gate bias 1) or "gru"
         (torch.nn.GRU). hidden defaults to ADDING["hidden"].
+    forget_bias: for the LSTM only, the initial forget-gate bias (see `set_forget_bias_`).
     For the two RNNs only: nonlinearity "tanh" or "relu"; init, a scheme of
         `init_recurrent_` (None keeps torch.nn's uniform initialisation); radius, if
         set, rescales W_hh to that spectral radius.
@@ -118,11 +120,13 @@ def make_adding_model(cell="rnn", seed=0, hidden=None, nonlinearity="tanh", init
         raise ValueError(f"cell must be one of {CELLS}, got {cell!r}")
     if cell in ("lstm", "gru") and (init is not None or radius is not None or nonlinearity != "tanh"):
         raise ValueError("nonlinearity, init and radius apply to the plain RNNs ('rnn', 'rnnlib') only")
+    if cell != "lstm" and forget_bias != 1.0:
+        raise ValueError(f"forget_bias applies to the LSTM only, not to {cell!r}")
     hidden = ADDING["hidden"] if hidden is None else hidden
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         if cell == "lstm":
-            rnn = set_forget_bias_(nn.LSTM(2, hidden))
+            rnn = set_forget_bias_(nn.LSTM(2, hidden), forget_bias)
         elif cell == "gru":
             rnn = nn.GRU(2, hidden)
         else:

@@ -67,3 +67,92 @@ def loss_curves(histories, key="loss", val_key=None, ax=None, log=True, window=N
         ax.set_title(title)
     ax.legend()
     return ax
+
+
+def grad_norm_by_lag(norms, ax=None, log=True, mark_lag=None, title=None):
+    """Gradient norm against lag k = T - t: how much of the error signal reaches k steps back.
+
+    norms: a (T + 1,) array indexed by lag, as rnnlib.diagnostics returns it
+        (`grad_norm_by_lag`, `numpy_grad_norm_by_lag`), or a dict label -> such array
+        to compare models (lengths may differ).
+    log: logarithmic y axis, on which exponential decay is a straight line.
+    mark_lag: draw a dotted vertical line at this lag (the one a claim reads off).
+    Returns the matplotlib Axes.
+    """
+    if not isinstance(norms, dict):
+        norms = {"gradient": norms}
+    if ax is None:
+        use_style()
+        _, ax = plt.subplots()
+    for color, (label, values) in zip(COLORS * 10, norms.items()):
+        values = np.asarray(values, dtype=float)
+        if values.ndim != 1:
+            raise ValueError(f"{label}: expected norms of shape (T + 1,), got {values.shape}")
+        ax.plot(np.arange(values.size), values, color=color, label=label)
+    if mark_lag is not None:
+        ax.axvline(mark_lag, color="0.4", ls=":", lw=1)
+    ax.set_xlabel("lag k = T - t (steps back from the loss)")
+    ax.set_ylabel(r"$\|\partial L / \partial h_{T-k}\|$")
+    if log:
+        ax.set_yscale("log")
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def gate_activations(gates, markers=None, axes=None, title=None, unit_labels=None):
+    """Heatmaps of an LSTM's gates and cell state over one sequence: time across, units down.
+
+    gates: dict name -> (T, H) array for one sequence, e.g. {"input gate i": i,
+        "forget gate f": f, "output gate o": o, "cell state c": c}. A panel whose values
+        all lie in [0, 1] (a gate) is coloured on the fixed scale 0..1; any other (the
+        cell state) on a diverging scale symmetric about 0.
+    markers: optional (T,) bool array; the marked steps (e.g. the adding problem's two
+        markers) are drawn as white dashed vertical lines on every panel.
+    axes: one Axes per panel, or None for a new figure with the panels stacked.
+    unit_labels: optional H labels for the rows (e.g. the units' indices), top to bottom.
+    Returns the list of Axes.
+    """
+    arrays = {name: np.asarray(a, dtype=float) for name, a in gates.items()}
+    shapes = {a.shape for a in arrays.values()}
+    if len(shapes) != 1 or len(next(iter(shapes))) != 2:
+        raise ValueError(f"gates: expected arrays of one shape (T, H), got "
+                         f"{ {name: a.shape for name, a in arrays.items()} }")
+    T, H = next(iter(shapes))
+    if unit_labels is not None and len(unit_labels) != H:
+        raise ValueError(f"unit_labels: expected {H} labels, one per row, got {len(unit_labels)}")
+    if markers is not None:
+        markers = np.asarray(markers, dtype=bool)
+        if markers.shape != (T,):
+            raise ValueError(f"markers: expected shape (T,) = ({T},), got {markers.shape}")
+    if axes is None:
+        use_style()
+        _, axes = plt.subplots(len(arrays), 1, sharex=True,
+                               figsize=(7.0, 1.0 + 0.25 * min(H, 8) * len(arrays)), squeeze=False)
+        axes = axes[:, 0]
+    if len(axes) != len(arrays):
+        raise ValueError(f"axes: expected {len(arrays)} Axes, one per panel, got {len(axes)}")
+    for ax, (name, a) in zip(axes, arrays.items()):
+        if a.min() >= 0 and a.max() <= 1:
+            style = dict(cmap="viridis", vmin=0.0, vmax=1.0)
+        else:
+            limit = max(float(np.abs(a).max()), 1e-12)
+            style = dict(cmap="RdBu_r", vmin=-limit, vmax=limit)
+        # row j is unit j, from the top; column t - 1 is time step t
+        image = ax.imshow(a.T, aspect="auto", interpolation="nearest", origin="upper",
+                          extent=(0.5, T + 0.5, H - 0.5, -0.5), **style)
+        ax.figure.colorbar(image, ax=ax, pad=0.01, fraction=0.03)
+        if markers is not None:
+            for t in np.flatnonzero(markers):
+                ax.axvline(t + 1, color="white", ls="--", lw=1)
+        ax.set_ylabel(name)
+        if unit_labels is None:
+            ax.set_yticks([])
+        else:
+            ax.set_yticks(np.arange(H), [str(label) for label in unit_labels], fontsize=7)
+        ax.grid(False)
+    axes[-1].set_xlabel("time step t")
+    if title:
+        axes[0].set_title(title)
+    return list(axes)

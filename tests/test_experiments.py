@@ -172,3 +172,14 @@ def test_spike_summary_reports_divergence_and_the_worst_loss():
     wild.stop_reason = "non-finite loss"
     s = spike_summary(wild)
     assert s["diverged"] and s["max_loss"] == float("inf") and s["max_grad_norm"] == float("inf")
+
+
+def test_make_adding_model_sets_the_lstm_forget_bias():
+    from rnnlib.experiments import make_adding_model
+    H = 8
+    for bias in (0.0, 1.0):
+        lstm = make_adding_model("lstm", seed=0, hidden=H, forget_bias=bias).rnn
+        total = (lstm.bias_ih_l0 + lstm.bias_hh_l0)[H:2 * H]
+        assert torch.allclose(total, torch.full((H,), bias))
+    with pytest.raises(ValueError, match="LSTM only"):
+        make_adding_model("gru", forget_bias=0.0)
