@@ -152,7 +152,7 @@ def gru_update(xp, hp, h):
     r = torch.sigmoid(x_r + h_r)
     z = torch.sigmoid(x_z + h_z)
     n = torch.tanh(x_n + r * h_n)   # n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
-    return (1 - z) * n + z * h      # h' = (1 - z) * n + z * h
+    return torch.lerp(n, h, z)      # h' = (1 - z) * n + z * h = n + z * (h - n), one operation
 
 
 class GRUCell(nn.Module):

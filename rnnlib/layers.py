@@ -7,8 +7,10 @@ and the outputs agree with torch.nn to rounding; the same holds for RNN and GRU.
 The core is one loop, `scan`: a single layer read in a single direction. Everything else
 wraps it:
 - the input part x_t W_ih^T + b_ih does not depend on h, so it is computed for all t
-  with one matrix product before the loop; inside the loop, one matrix product of h
-  with W_hh per step (all gates at once), then the cell's equation (`step`);
+  with one matrix product before the loop (the RNN and the LSTM add b_hh there too: it
+  is only ever added); inside the loop, one matrix product of h with W_hh per step (all
+  gates at once, with W_hh transposed once, not at every step), then the cell's
+  equation (`step`);
 - a reverse direction is the same loop over the time-flipped sequence, its outputs
   flipped back so that output[t] belongs to input t;
 - a bidirectional layer concatenates the two directions' outputs, (T, B, 2H);
@@ -55,9 +57,11 @@ def scan(xp, state, step):
 class Recurrent(nn.Module):
     """What RNN, LSTM and GRU share: parameters for every layer and direction, the
     stacking and the reversing. A subclass sets `n_gates` and `n_states` (1 for h, 2 for
-    (h, c)) and defines `step(xp_t, state, weight_hh, bias_hh) -> state`."""
+    (h, c)) and defines `step(xp_t, state, weight_hh_t, bias_hh) -> state`, where
+    weight_hh_t is W_hh^T; with `bias_hh_in_input` (RNN, LSTM) xp_t already holds b_hh,
+    and bias_hh is None."""
 
-    n_gates, n_states = 1, 1
+    n_gates, n_states, bias_hh_in_input = 1, 1, True
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False):
@@ -98,12 +102,16 @@ class Recurrent(nn.Module):
     def run_direction(self, x, state, layer, direction):
         """One layer in one direction over x (T, B, D_layer) -> (hs (T, B, H), final state)."""
         p = self.suffix(layer, direction)
-        weight_hh, bias_hh = getattr(self, "weight_hh" + p), getattr(self, "bias_hh" + p)
-        xp = F.linear(x, getattr(self, "weight_ih" + p), getattr(self, "bias_ih" + p))  # all t at once
+        weight_ih, weight_hh, bias_ih, bias_hh = (getattr(self, name + p) for name in
+                                                  ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+        if self.bias_hh_in_input and bias_hh is not None:  # b_ih + b_hh, added once for all t
+            bias_ih, bias_hh = bias_ih + bias_hh, None
+        xp = F.linear(x, weight_ih, bias_ih)  # x_t W_ih^T + b_ih for all t at once
+        weight_hh_t = weight_hh.t()  # transposed once, for h W_hh^T at every step
         reverse = direction == 1
         if reverse:  # read the sequence from its end: h_T first, h_1 last ...
             xp = xp.flip(0)
-        hs, state = scan(xp, state, lambda xp_t, s: self.step(xp_t, s, weight_hh, bias_hh))
+        hs, state = scan(xp, state, lambda xp_t, s: self.step(xp_t, s, weight_hh_t, bias_hh))
         return (hs.flip(0) if reverse else hs), state  # ... and put output t back at t
 
     def forward(self, x, hx=None):
@@ -155,9 +163,10 @@ class RNN(Recurrent):
         self.nonlinearity, self.f = nonlinearity, activation(nonlinearity)
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
 
-    def step(self, xp_t, state, weight_hh, bias_hh):
+    def step(self, xp_t, state, weight_hh_t, bias_hh=None):
         (h,) = state
-        return (self.f(xp_t + F.linear(h, weight_hh, bias_hh)),)
+        # xp_t = x_t W_ih^T + b_ih + b_hh, so addmm's xp_t + h W_hh^T is the whole sum
+        return (self.f(torch.addmm(xp_t, h, weight_hh_t)),)
 
 
 class LSTM(Recurrent):
@@ -181,9 +190,10 @@ class LSTM(Recurrent):
                  dropout=0.0, bidirectional=False):
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
 
-    def step(self, xp_t, state, weight_hh, bias_hh):
+    def step(self, xp_t, state, weight_hh_t, bias_hh=None):
         h, c = state
-        return lstm_update(xp_t + F.linear(h, weight_hh, bias_hh), c)
+        # a = x_t W_ih^T + b_ih + b_hh (in xp_t) + h W_hh^T, in one addmm
+        return lstm_update(torch.addmm(xp_t, h, weight_hh_t), c)
 
 
 class GRU(Recurrent):
@@ -204,11 +214,13 @@ class GRU(Recurrent):
     """
 
     n_gates = 3
+    bias_hh_in_input = False  # r multiplies the hidden part of n, b_hn included
 
     def __init__(self, input_size, hidden_size, bias=True, batch_first=False, num_layers=1,
                  dropout=0.0, bidirectional=False):
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
 
-    def step(self, xp_t, state, weight_hh, bias_hh):
+    def step(self, xp_t, state, weight_hh_t, bias_hh):
         (h,) = state
-        return (gru_update(xp_t, F.linear(h, weight_hh, bias_hh), h),)
+        hp = h @ weight_hh_t if bias_hh is None else torch.addmm(bias_hh, h, weight_hh_t)  # h W_hh^T + b_hh
+        return (gru_update(xp_t, hp, h),)
