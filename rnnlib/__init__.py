@@ -4,10 +4,11 @@ Core (chapter 00): utils (seed_everything, default_device, show), gradcheck, tra
 plot, data. Chapters 01-03: numpy_rnn (float64 reference with hand-written backward),
 cells and layers (torch modules from the same equations), tbptt, diagnostics,
 experiments (the adding-problem set-up shared by chapters 03-05). Chapters 04-05:
-numpy_lstm, numpy_gru, and the LSTM/GRU cells and layers. Chapter 06: stacked and
+numpy_lstm, numpy_gru, the LSTM/GRU cells and layers, language_model (character
+models, bits per character, sampling with temperature). Chapter 06: stacked and
 bidirectional layers (num_layers, bidirectional, dropout), forecast.
 """
-from . import (cells, data, diagnostics, experiments, forecast, gradcheck, layers, numpy_gru, numpy_lstm, numpy_rnn,
+from . import (cells, data, diagnostics, experiments, forecast, gradcheck, language_model, layers, numpy_gru, numpy_lstm, numpy_rnn,
                plot, tbptt, train, utils)
 from .cells import GRUCell, LSTMCell, RNNCell
 from .layers import GRU, LSTM, RNN
@@ -15,7 +16,7 @@ from .tbptt import TBPTTLoss
 from .train import fit
 from .utils import default_device, seed_everything, show
 
-__all__ = ["cells", "data", "diagnostics", "experiments", "forecast", "gradcheck", "layers", "numpy_gru", "numpy_lstm",
+__all__ = ["cells", "data", "diagnostics", "experiments", "forecast", "gradcheck", "language_model", "layers", "numpy_gru", "numpy_lstm",
            "numpy_rnn", "plot", "tbptt", "train", "utils",
            "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell", "TBPTTLoss", "fit",
            "default_device", "seed_everything", "show"]
