@@ -8,15 +8,16 @@ numpy_lstm, numpy_gru, the LSTM/GRU cells and layers, language_model (character
 models, bits per character, sampling with temperature). Chapter 06: stacked and
 bidirectional layers (num_layers, bidirectional, dropout), forecast.
 """
-from . import (cells, data, diagnostics, experiments, forecast, gradcheck, language_model, layers, numpy_gru, numpy_lstm, numpy_rnn,
-               plot, tbptt, train, utils)
+from . import (cells, data, diagnostics, experiments, forecast, gradcheck, language_model,
+               layers, numpy_gru, numpy_lstm, numpy_rnn, plot, tbptt, train, utils)
 from .cells import GRUCell, LSTMCell, RNNCell
 from .layers import GRU, LSTM, RNN
 from .tbptt import TBPTTLoss
 from .train import fit
 from .utils import default_device, seed_everything, show
 
-__all__ = ["cells", "data", "diagnostics", "experiments", "forecast", "gradcheck", "language_model", "layers", "numpy_gru", "numpy_lstm",
-           "numpy_rnn", "plot", "tbptt", "train", "utils",
+__all__ = ["cells", "data", "diagnostics", "experiments", "forecast", "gradcheck",
+           "language_model", "layers", "numpy_gru", "numpy_lstm", "numpy_rnn", "plot", "tbptt",
+           "train", "utils",
            "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell", "TBPTTLoss", "fit",
            "default_device", "seed_everything", "show"]
