@@ -6,6 +6,7 @@ notebook kernels; one math thread per process keeps them from oversubscribing th
 environment variable is inherited by the kernels nbval starts.
 """
 import os
+import sys
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
@@ -13,3 +14,8 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 import torch  # noqa: E402
 
 torch.set_num_threads(1)
+
+# The README runs `.venv/bin/python -m pytest` without activating the environment, so its
+# bin/ is not on PATH; tools that call other executables by name (nbgrader runs `alembic`)
+# must still find this environment's copies.
+os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")

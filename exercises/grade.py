@@ -35,6 +35,7 @@ import copy
 import csv
 import hashlib
 import hmac
+import importlib.util
 import json
 import os
 import secrets
@@ -78,6 +79,13 @@ mount("-o", "remount,bind,ro", new)
 for p in plan["hide"]:
     if os.path.isdir(p):
         mount("-t", "tmpfs", "-o", "size=512m", "tmpfs", new + p)
+# What the kernel needs to start (the virtual environment, the rnnlib package) may lie
+# inside a hidden folder, e.g. a checkout under /tmp: bind it back, read-only.
+for k in plan["keep"]:
+    if os.path.isdir(k) and any(k == p or k.startswith(p.rstrip("/") + "/") for p in plan["hide"]):
+        os.makedirs(new + k, exist_ok=True)
+        mount("--rbind", k, new + k)
+        mount("-o", "remount,bind,ro", new + k)
 os.chroot(new)
 os.makedirs("/tmp/work", exist_ok=True)
 with open("/tmp/kernel.json", "w") as f:
@@ -97,9 +105,18 @@ def sandbox_works():
 
 
 def sandbox_plan(hide):
+    """What the sandbox hides (the course, the submissions and output, shared temporary
+    folders) and what it must keep visible for the kernel to start (this Python
+    environment and the rnnlib package), even when those lie inside a hidden folder."""
     from jupyter_core.paths import jupyter_runtime_dir
+    rnnlib_dirs = importlib.util.find_spec("rnnlib").submodule_search_locations
+    keep = [sys.prefix, *(str(Path(d).resolve()) for d in rnnlib_dirs)]
+    if any(Path(k).is_relative_to(HERE) for k in keep):
+        raise SystemExit(f"the Python environment or rnnlib lies inside the course folder {HERE}, "
+                         "which the sandbox must hide")
     return {"hide": [str(HERE), *map(str, hide), tempfile.gettempdir(), "/var/tmp", "/dev/shm",
-                     jupyter_runtime_dir()]}
+                     jupyter_runtime_dir()],
+            "keep": keep}
 
 
 # ----------------------------------------------------------------------------- notebooks
