@@ -34,7 +34,7 @@ def run_notebook(path):
 
 def machine():
     return (f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-            f"torch {torch.__version__}, torch threads {torch.get_num_threads()}, "
+            f"torch {torch.__version__} (the notebooks run torch on one thread: rnnlib.seed_everything), "
             f"CUDA {'yes' if torch.cuda.is_available() else 'no'}")
 
 
