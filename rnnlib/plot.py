@@ -36,6 +36,23 @@ def smooth(values, window):
     return out
 
 
+def _axes(ax):
+    """The Axes to draw on: the one given, or a new figure's in the book's style."""
+    if ax is None:
+        use_style()
+        _, ax = plt.subplots()
+    return ax
+
+
+def _finish(ax, log, title):
+    if log:
+        ax.set_yscale("log")
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    return ax
+
+
 def loss_curves(histories, key="loss", val_key=None, ax=None, log=True, window=None, title=None):
     """Training loss (smoothed) and optionally a validation metric against step.
 
@@ -46,9 +63,7 @@ def loss_curves(histories, key="loss", val_key=None, ax=None, log=True, window=N
     """
     if not isinstance(histories, dict):
         histories = {"train": histories}
-    if ax is None:
-        use_style()
-        _, ax = plt.subplots()
+    ax = _axes(ax)
     for color, (label, h) in zip(COLORS * 10, histories.items()):
         if key not in h.train:
             raise KeyError(f"no training series {key!r}; have {sorted(h.train)}")
@@ -61,12 +76,7 @@ def loss_curves(histories, key="loss", val_key=None, ax=None, log=True, window=N
             ax.plot(h.val["step"], h.val[val_key], "--o", ms=3, color=color, label=f"{label} (val {val_key})")
     ax.set_xlabel("step")
     ax.set_ylabel(key if val_key is None else f"{key} / {val_key}")
-    if log:
-        ax.set_yscale("log")
-    if title:
-        ax.set_title(title)
-    ax.legend()
-    return ax
+    return _finish(ax, log, title)
 
 
 def grad_norm_by_lag(norms, ax=None, log=True, mark_lag=None, title=None):
@@ -81,9 +91,7 @@ def grad_norm_by_lag(norms, ax=None, log=True, mark_lag=None, title=None):
     """
     if not isinstance(norms, dict):
         norms = {"gradient": norms}
-    if ax is None:
-        use_style()
-        _, ax = plt.subplots()
+    ax = _axes(ax)
     for color, (label, values) in zip(COLORS * 10, norms.items()):
         values = np.asarray(values, dtype=float)
         if values.ndim != 1:
@@ -93,12 +101,7 @@ def grad_norm_by_lag(norms, ax=None, log=True, mark_lag=None, title=None):
         ax.axvline(mark_lag, color="0.4", ls=":", lw=1)
     ax.set_xlabel("lag k = T - t (steps back from the loss)")
     ax.set_ylabel(r"$\|\partial L / \partial h_{T-k}\|$")
-    if log:
-        ax.set_yscale("log")
-    if title:
-        ax.set_title(title)
-    ax.legend()
-    return ax
+    return _finish(ax, log, title)
 
 
 def gate_activations(gates, markers=None, axes=None, title=None, unit_labels=None):
