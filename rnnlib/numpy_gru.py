@@ -16,6 +16,7 @@ import numpy as np
 
 from .numpy_lstm import check_gate_params, check_torch_gates, gate_params_from_torch, sigmoid
 from .numpy_rnn import params_to_torch as _copy_params_to_torch
+from .numpy_rnn import rnn_backward
 from .utils import check_shape
 
 GATES = 3  # r, z, n
@@ -106,15 +107,8 @@ def gru_backward(dhs, cache):
     """
     x, h_prev = cache[0][0], cache[0][1]
     check_shape("dhs (T, B, H)", dhs, (len(cache), x.shape[0], h_prev.shape[1]))
-    dh_next = np.zeros_like(h_prev)
-    grads = None
-    dxs = []
-    for t in reversed(range(len(cache))):
-        dx, dh_next, step_grads = gru_step_backward(dhs[t] + dh_next, cache[t])
-        dxs.append(dx)
-        # the same weights are used at every step, so their gradients add up
-        grads = step_grads if grads is None else {k: grads[k] + g for k, g in step_grads.items()}
-    return np.stack(dxs[::-1]), dh_next, grads
+    # the same loop as the vanilla RNN's: only the step differs
+    return rnn_backward(dhs, cache, step_backward=gru_step_backward)
 
 
 # --- weights to and from torch.nn.GRU / nn.GRUCell ----------------------------------------

@@ -98,21 +98,24 @@ def rnn_forward(x, h0, params, nonlinearity="tanh"):
     return np.stack(hs), cache
 
 
-def rnn_backward(dhs, cache):
+def rnn_backward(dhs, cache, step_backward=None):
     """Backpropagation through time.
 
     dhs: (T, B, H), the gradient of the loss with respect to each output state h_t
     (the loss reads h_t directly, e.g. through an output layer). The gradient reaching
     h_t is dhs[t] plus what flows back from h_{t+1}.
     Returns dx (T, B, D), dh0 (B, H) and grads summed over time.
+    step_backward: one step's backward, `rnn_step_backward` by default; numpy_gru's
+    `gru_backward` runs this same loop with `gru_step_backward`.
     """
+    step_backward = step_backward or rnn_step_backward
     if len(dhs) != len(cache):
         raise ValueError(f"dhs: expected {len(cache)} time steps, got {len(dhs)}")
     dh_next = np.zeros_like(dhs[0])
     grads = None
     dxs = []
     for t in reversed(range(len(cache))):
-        dx, dh_next, step_grads = rnn_step_backward(dhs[t] + dh_next, cache[t])
+        dx, dh_next, step_grads = step_backward(dhs[t] + dh_next, cache[t])
         dxs.append(dx)
         # the same weights are used at every step, so their gradients add up
         grads = step_grads if grads is None else {k: grads[k] + g for k, g in step_grads.items()}
