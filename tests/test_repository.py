@@ -33,3 +33,14 @@ def test_every_requirement_is_pinned_exactly():
         line = line.split("#")[0].strip()
         if line and not line.startswith("-e"):
             assert "==" in line, f"unpinned requirement: {line}"
+
+
+def readme_chapter_links():
+    return re.findall(r"\]\((chapters/[^)]+\.ipynb)\)", (ROOT / "README.md").read_text())
+
+
+def test_readme_table_of_contents_links_every_chapter():
+    linked = set(readme_chapter_links())
+    notebooks = {f"chapters/{p.name}" for p in (ROOT / "chapters").glob("*.ipynb")}
+    assert notebooks - linked == set(), f"chapters missing from the README's table: {sorted(notebooks - linked)}"
+    assert linked - notebooks == set(), f"README links to chapters that do not exist: {sorted(linked - notebooks)}"
