@@ -356,3 +356,30 @@ def date_pairs(n, rng, formats=None):
         d = datetime.date.fromordinal(int(day))
         pairs.append((DATE_FORMATS[names[k]](d), d.isoformat()))
     return pairs
+
+
+# ---------------------------------------------------------------- sequence to sequence
+
+SYMBOLS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def reversal_pairs(n, min_len, max_len, n_symbols, rng):
+    """n (source, target) str pairs for the reversal task: target = source reversed.
+
+    Each source has a length uniform in [min_len, max_len] and letters drawn uniformly
+    from the first n_symbols of "abc...z" (n_symbols <= 26), e.g. ("cabd", "dbac").
+    Chapters 07 and 08 measure accuracy against length on it: the last output letter
+    is the first input letter, so a model must carry the whole source to the end.
+    """
+    n, rng = _check_int("n", n), _check_rng(rng)
+    min_len, max_len = _check_int("min_len", min_len), _check_int("max_len", max_len)
+    n_symbols = _check_int("n_symbols", n_symbols, minimum=2)
+    if min_len > max_len or n_symbols > len(SYMBOLS):
+        raise ValueError(f"reversal_pairs: expected min_len <= max_len and n_symbols <= {len(SYMBOLS)}, "
+                         f"got {min_len}, {max_len}, {n_symbols}")
+    lengths = rng.integers(min_len, max_len + 1, size=n)
+    pairs = []
+    for length in lengths:
+        src = "".join(SYMBOLS[i] for i in rng.integers(0, n_symbols, size=length))
+        pairs.append((src, src[::-1]))
+    return pairs

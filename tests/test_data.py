@@ -329,3 +329,21 @@ def test_synthetic_tasks_reject_a_seed_in_place_of_a_generator(task):
 def test_bad_sizes_raise_value_error_naming_the_argument(call, name):
     with pytest.raises(ValueError, match=rf"^{name}\b|{name}:"):
         call()
+
+
+# ---------------------------------------------------------------- reversal task (chapter 07)
+
+def test_reversal_pairs_reverse_letters_within_the_length_range():
+    pairs = data.reversal_pairs(200, 3, 9, 5, rng(0))
+    assert len(pairs) == 200
+    for src, tgt in pairs:
+        assert tgt == src[::-1] and 3 <= len(src) <= 9 and set(src) <= set("abcde")
+    assert {len(s) for s, _ in pairs} == set(range(3, 10))
+    assert pairs == data.reversal_pairs(200, 3, 9, 5, rng(0))
+
+
+def test_reversal_pairs_rejects_bad_settings():
+    with pytest.raises(ValueError):
+        data.reversal_pairs(5, 9, 3, 5, rng())
+    with pytest.raises(ValueError):
+        data.reversal_pairs(5, 3, 9, 27, rng())
