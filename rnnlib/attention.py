@@ -56,7 +56,8 @@ def masked_softmax(scores, mask=None):
 def _attend(scores, keys, mask):
     """weights = masked_softmax(scores); context = sum_j weights_j keys_j. (B, S) -> (B, Hk)."""
     weights = masked_softmax(scores, mask)
-    context = torch.bmm(weights.unsqueeze(1), keys).squeeze(1)
+    # A broadcast product and a sum: on the CPU faster than B tiny matrix products (bmm).
+    context = (weights.unsqueeze(-1) * keys).sum(dim=1)
     return context, weights
 
 
@@ -127,7 +128,7 @@ class MultiplicativeAttention(nn.Module):
         _check_mask(mask, (B, S))
         # nn.Linear(key_size, query_size).weight is W_a (Hq, Hk), so query @ weight = W_a^T q.
         q = query if self.W_a is None else query @ self.W_a.weight  # (B, Hk)
-        scores = torch.bmm(keys, q.unsqueeze(-1)).squeeze(-1)  # (B, S): e_j = q . k_j
+        scores = (keys * q.unsqueeze(1)).sum(dim=-1)  # (B, S): e_j = q . k_j
         return _attend(scores, keys, mask)
 
 
