@@ -159,3 +159,38 @@ def gate_activations(gates, markers=None, axes=None, title=None, unit_labels=Non
     if title:
         axes[0].set_title(title)
     return list(axes)
+
+
+def attention_heatmap(weights, source_tokens, target_tokens, ax=None, title=None):
+    """Attention weights as a heatmap: output steps down, source positions across.
+
+    weights: (T, S) array, row t the attention distribution the decoder used when it
+        emitted target token t (rows sum to 1; padded source positions already removed).
+    source_tokens: S labels for the columns (the input characters or words).
+    target_tokens: T labels for the rows (the emitted characters or words).
+    Colours run on the fixed scale 0..1, so heatmaps of different models compare directly.
+    Returns the matplotlib Axes.
+    """
+    weights = np.asarray(weights, dtype=float)
+    if weights.ndim != 2:
+        raise ValueError(f"weights: expected shape (T, S), got {weights.shape}")
+    T, S = weights.shape
+    if len(source_tokens) != S or len(target_tokens) != T:
+        raise ValueError(f"weights: expected shape (T, S) = ({len(target_tokens)}, {len(source_tokens)}) "
+                         f"to match the tokens, got {weights.shape}")
+    if ax is None:
+        use_style()
+        _, ax = plt.subplots(figsize=(min(9.0, 1.5 + 0.3 * S), min(7.0, 1.0 + 0.3 * T)))
+    image = ax.imshow(weights, aspect="auto", interpolation="nearest", cmap="viridis",
+                      vmin=0.0, vmax=1.0)
+    ax.figure.colorbar(image, ax=ax, pad=0.01, fraction=0.04)
+    # a space would be an invisible tick label; show it as an open-box symbol
+    ax.set_xticks(np.arange(S), [str(s) if str(s) != " " else "\u2423" for s in source_tokens],
+                  rotation=90 if any(len(str(s)) > 1 for s in source_tokens) else 0)
+    ax.set_yticks(np.arange(T), [str(t) if str(t) != " " else "\u2423" for t in target_tokens])
+    ax.set_xlabel("source")
+    ax.set_ylabel("output")
+    ax.grid(False)
+    if title:
+        ax.set_title(title)
+    return ax
