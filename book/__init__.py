@@ -1,0 +1,1 @@
+"""The book's static HTML edition (`python -m book.build_html`)."""
