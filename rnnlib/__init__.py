@@ -6,18 +6,21 @@ cells and layers (torch modules from the same equations), tbptt, diagnostics,
 experiments (the adding-problem set-up shared by chapters 03-05). Chapters 04-05:
 numpy_lstm, numpy_gru, the LSTM/GRU cells and layers, language_model (character
 models, bits per character, sampling with temperature). Chapter 06: stacked and
-bidirectional layers (num_layers, bidirectional, dropout), forecast.
+bidirectional layers (num_layers, bidirectional, dropout), forecast. Chapters 07-08:
+seq2seq, attention, translation, translator (the shipped English-French models).
+Chapters 09-10: sentiment, audio, music.
 """
-from . import (cells, data, diagnostics, experiments, forecast, gradcheck, language_model,
-               layers, numpy_gru, numpy_lstm, numpy_rnn, plot, tbptt, train, utils)
+from . import (attention, audio, cells, data, diagnostics, experiments, forecast, gradcheck,
+               language_model, layers, music, numpy_gru, numpy_lstm, numpy_rnn, plot, sentiment,
+               seq2seq, tbptt, train, translation, translator, utils)
 from .cells import GRUCell, LSTMCell, RNNCell
 from .layers import GRU, LSTM, RNN
 from .tbptt import TBPTTLoss
 from .train import fit
 from .utils import default_device, seed_everything, show
 
-__all__ = ["cells", "data", "diagnostics", "experiments", "forecast", "gradcheck",
-           "language_model", "layers", "numpy_gru", "numpy_lstm", "numpy_rnn", "plot", "tbptt",
-           "train", "utils",
+__all__ = ["attention", "audio", "cells", "data", "diagnostics", "experiments", "forecast", "gradcheck",
+           "language_model", "layers", "music", "numpy_gru", "numpy_lstm", "numpy_rnn", "plot",
+           "sentiment", "seq2seq", "tbptt", "train", "translation", "translator", "utils",
            "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell", "TBPTTLoss", "fit",
            "default_device", "seed_everything", "show"]

@@ -44,3 +44,11 @@ def test_readme_table_of_contents_links_every_chapter():
     notebooks = {f"chapters/{p.name}" for p in (ROOT / "chapters").glob("*.ipynb")}
     assert notebooks - linked == set(), f"chapters missing from the README's table: {sorted(notebooks - linked)}"
     assert linked - notebooks == set(), f"README links to chapters that do not exist: {sorted(linked - notebooks)}"
+
+
+def test_chapters_find_files_through_rnnlib_not_relative_paths():
+    # the browser tests serve a copy of chapters/ alone, and readers may move a notebook
+    import json
+    for path in sorted((ROOT / "chapters").glob("*.ipynb")):
+        code = "".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
+        assert "../" not in code, f"{path.name} reaches outside chapters/ with a relative path"

@@ -96,13 +96,9 @@ def lab(tmp_path_factory, browser):
     book = tmp / "book"
     shutil.copytree(ROOT / "chapters", book / "chapters",
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    # rnnlib finds the data through its own location (rnnlib.data.DATA_DIR); links to the
-    # repository's other top-level folders keep relative paths such as ../data and ../models
-    # working from the copy, as they do from the repository's chapters/.
-    for entry in ROOT.iterdir():
-        if entry.name != "chapters" and not entry.name.startswith(".") and entry.is_dir():
-            (book / entry.name).symlink_to(entry, target_is_directory=True)
-
+    # Only the chapters are copied: a chapter finds the data and the shipped models through
+    # rnnlib (rnnlib.data.DATA_DIR, rnnlib.translator.MODELS_DIR), never through a path such as
+    # ../data, so that it runs wherever a reader opens it and cannot write into the repository.
     config, settings = tmp / "config", tmp / "settings"
     # No news pop-up over the notebook, no update check, and every cell in the DOM
     # (JupyterLab 4 otherwise virtualises the notebook and renders only cells near the view).
