@@ -121,12 +121,13 @@ def page(browser, lab):
 
 def controls(panel):
     """(kind, locator) for every widget a reader can move: sliders, dropdowns, checkboxes,
-    toggle buttons."""
+    toggle buttons, text boxes."""
     found = []
     for kind, selector in [("slider", ".jupyter-widgets.widget-slider"),
                            ("dropdown", ".jupyter-widgets.widget-dropdown"),
                            ("checkbox", ".jupyter-widgets.widget-checkbox"),
-                           ("toggle buttons", ".widget-toggle-buttons")]:
+                           ("toggle buttons", ".widget-toggle-buttons"),
+                           ("text", ".jupyter-widgets.widget-text")]:
         loc = panel.locator(selector)
         found += [(kind, loc.nth(i)) for i in range(loc.count())]
     return found
@@ -158,6 +159,13 @@ def move(kind, widget):
         other = next(o for o in options if o != before)
         select.select_option(label=other)
         return label, before, select.input_value()
+    if kind == "text":
+        # a reader types a new sentence and presses Enter (continuous_update=False sends it then)
+        box = widget.locator("input").first
+        before = box.input_value()
+        box.fill(before + " indeed")
+        box.press("Enter")
+        return label, before, box.input_value()
     if kind == "checkbox":
         box = widget.locator("input[type=checkbox]").first
         before = box.is_checked()
