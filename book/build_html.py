@@ -8,20 +8,31 @@ nbconvert's HTML exporter; nothing is re-executed, so the build takes seconds. F
 embedded as data URIs, so a page is one self-contained file. Widgets need a live kernel:
 each interactive figure is replaced by a note saying so (DESIGN.md: every interactive
 figure has a static twin in the chapter), and training progress bars, which are widgets
-that only show their initial 0% without a kernel, are dropped.
+that only show their initial 0% without a kernel, are dropped. The equations are typeset
+by MathJax 2, copied next to the pages from the jupyter-server-mathjax package, so the
+edition reads offline too (nbconvert's default loads MathJax from a CDN).
 """
 import argparse
 import copy
 import html
 import re
+import shutil
 from pathlib import Path
 
+import jupyter_server_mathjax
 import nbformat
 from nbconvert import HTMLExporter
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
 OUT = ROOT / "_build" / "html"
+
+# MathJax 2.7 as the jupyter-server-mathjax package ships it: the TeX/MathML config with
+# HTML-CSS output and the STIX-Web fonts (the package has no TeX web fonts, so say which to use)
+MATHJAX_SOURCE = Path(jupyter_server_mathjax.__file__).parent / "static"
+MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+MATHJAX_FONTS = ('<script>window.MathJax = {"HTML-CSS": {availableFonts: [], webFont: "STIX-Web", '
+                 'imageFont: null}};</script>\n')
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -113,12 +124,17 @@ def build(out=OUT, chapters=CHAPTERS):
     """Write one HTML page per chapter notebook and index.html into out; return the pages."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    exporter = HTMLExporter(template_name="lab")
+    shutil.copytree(MATHJAX_SOURCE, out / "mathjax", dirs_exist_ok=True)
+    exporter = HTMLExporter(template_name="lab", mathjax_url=MATHJAX_URL)
     entries, pages = [], []
     for path in chapter_notebooks(chapters):
         nb = nbformat.read(path, as_version=4)
         title = chapter_title(nb) or path.stem
         body, _ = exporter.from_notebook_node(static_notebook(nb), resources={"metadata": {"name": title}})
+        loader = f'<script src="{MATHJAX_URL}">'
+        if loader not in body:
+            raise RuntimeError(f"{path.name}: nbconvert's page no longer loads MathJax from {MATHJAX_URL}")
+        body = body.replace(loader, MATHJAX_FONTS + loader, 1)
         page = out / (path.stem + ".html")
         page.write_text(body, encoding="utf-8")
         entries.append((path.stem.split("_")[0], title, page.name))

@@ -18,6 +18,9 @@ def test_build_writes_one_page_per_chapter_and_an_index(tmp_path):
         text = page.read_text()
         assert "static-edition-note" in text
         assert "application/vnd.jupyter.widget-view+json" not in text, f"{page.name}: a widget left for a kernel"
+        assert f'src="{build_html.MATHJAX_URL}"' in text, f"{page.name}: MathJax is not loaded from beside the page"
+        assert "ajax/libs/mathjax" not in text, f"{page.name}: MathJax still loaded from a CDN"
+    assert (tmp_path / "mathjax" / "MathJax.js").is_file()
 
 
 def test_chapter_title_is_the_first_heading_without_its_number():

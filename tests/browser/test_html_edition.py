@@ -1,7 +1,8 @@
 """The static HTML edition as a reader opens it: built from the committed notebooks into a
 temporary folder, opened from disk (file://) in headless Chromium with every network request
 blocked (a reader may be offline); the index links to every chapter, and each chapter page
-shows all of its figures, embedded in the page."""
+shows all of its figures, embedded in the page, and its equations typeset by the MathJax
+copied beside the pages."""
 from pathlib import Path
 
 import nbformat
@@ -63,3 +64,16 @@ def test_chapter_page_embeds_its_figures(edition, offline_page, notebook):
     assert all(i["embedded"] for i in images), f"{notebook.stem}: a figure is not embedded as a data URI"
     assert all(i["width"] > 0 and i["height"] > 0 for i in images), f"{notebook.stem}: a figure did not decode"
     assert offline_page.locator(".static-edition-note").first.is_visible()
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_chapter_page_typesets_its_equations_offline(edition, offline_page, notebook):
+    markdown = "".join(c.source for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "markdown")
+    if "$" not in markdown:
+        pytest.skip(f"{notebook.stem} has no equations")
+    offline_page.goto((edition / (notebook.stem + ".html")).as_uri(), wait_until="load")
+    offline_page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0 "
+                                   "&& document.querySelectorAll('.MathJax, .MathJax_Display').length > 0")
+    text = offline_page.locator("body").inner_text()
+    assert "Math Processing Error" not in text, f"{notebook.stem}: MathJax could not typeset an equation"
+    assert "$$" not in text, f"{notebook.stem}: a display equation was left as raw TeX"
