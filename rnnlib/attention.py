@@ -21,8 +21,6 @@ from .utils import check_shape
 
 
 def _check_mask(mask, shape):
-    if mask is None:
-        return None
     if mask.dtype != torch.bool:
         raise ValueError(f"mask: expected a bool tensor (True = real token), got dtype {mask.dtype}")
     check_shape("mask", mask, shape)
@@ -40,13 +38,10 @@ def masked_softmax(scores, mask=None):
     """
     if mask is None:
         return torch.softmax(scores, dim=-1)
-    if mask.dtype != torch.bool:
-        raise ValueError(f"mask: expected a bool tensor (True = real token), got dtype {mask.dtype}")
     if mask.dim() == 2 and scores.dim() == 3:
-        check_shape("mask", mask, (scores.shape[0], scores.shape[2]))
-        mask = mask[:, None, :]
+        mask = _check_mask(mask, (scores.shape[0], scores.shape[2]))[:, None, :]
     else:
-        check_shape("mask", mask, tuple(scores.shape))
+        _check_mask(mask, tuple(scores.shape))
     if not bool(mask.any(dim=-1).all()):
         raise ValueError("mask: every row needs at least one True (real) position")
     # exp(-inf) = 0 exactly, so padding gets no weight at all, not merely a tiny one.
@@ -88,7 +83,6 @@ class AdditiveAttention(nn.Module):
         check_shape("keys", keys, (None, None, self.key_size))
         B, S, _ = keys.shape
         check_shape("query", query, (B, self.query_size))
-        _check_mask(mask, (B, S))
         proj_keys = self.precompute(keys) if precomputed is None else precomputed
         scores = self.v(torch.tanh(self.W_q(query).unsqueeze(1) + proj_keys)).squeeze(-1)  # (B, S)
         return _attend(scores, keys, mask)
@@ -125,7 +119,6 @@ class MultiplicativeAttention(nn.Module):
         check_shape("keys", keys, (None, None, self.key_size))
         B, S, _ = keys.shape
         check_shape("query", query, (B, self.query_size))
-        _check_mask(mask, (B, S))
         # nn.Linear(key_size, query_size).weight is W_a (Hq, Hk), so query @ weight = W_a^T q.
         q = query if self.W_a is None else query @ self.W_a.weight  # (B, Hk)
         scores = (keys * q.unsqueeze(1)).sum(dim=-1)  # (B, S): e_j = q . k_j
