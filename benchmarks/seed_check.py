@@ -1,16 +1,18 @@
-"""Re-run chapter notebooks with other seeds: every asserted claim must still hold.
+"""Re-run chapter notebooks with other seeds: every claim and assert must still hold.
 
     python benchmarks/seed_check.py                       # every chapter, seeds 1 2 3
-    python benchmarks/seed_check.py chapters/01_vanilla_rnn.ipynb --seeds 1 2 3 4
+    python benchmarks/seed_check.py chapters/01_vanilla_rnn.ipynb --seeds 4 5 6 --config avx2
 
-A notebook seeds everything once, with `rnnlib.seed_everything(0)` in its first code
-cell. This script executes a copy of the notebook (the file on disk is not modified) in
-which that call uses another seed, so the data, the initial weights and the training
-batches all change, and reports for each seed whether every cell, and so every
-`assert`, passed. A claim that holds for seed 0 only is an accident, not a result
-(DESIGN.md: phenomena must hold for three or more seeds).
+A chapter seeds everything once, with `rnnlib.seed_everything(rnnlib.book_seed(0))` in its
+first code cell; `book_seed` returns the environment variable RNNLIB_SEED when it is set.
+This script executes each notebook (the file on disk is not modified) in a kernel whose
+environment sets RNNLIB_SEED, so the data, the initial weights and the training batches all
+change, and reports for each seed whether every cell, and so every `rnnlib.claim` and
+`assert`, passed. A claim that holds for seed 0 only is an accident, not a result. The
+claims ledger (benchmarks/claims.py) does the same over more seeds and records the values.
 """
 import argparse
+import os
 import re
 import sys
 import time
@@ -21,21 +23,31 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_CALL = re.compile(r"seed_everything\(\s*0\s*([,)])")
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from claims import CONFIGS, NUMERIC_VARIABLES  # noqa: E402
+
+SEED_CALL = re.compile(r"seed_everything\(\s*rnnlib\.book_seed\(")
 
 
-def with_seed(nb, seed):
-    """The notebook with its single seed_everything(0) call changed to seed_everything(seed)."""
+def check_seeded_once(nb):
+    """Raise ValueError unless exactly one code cell seeds the chapter through book_seed."""
     hits = [c for c in nb.cells if c.cell_type == "code" and SEED_CALL.search(c.source)]
-    if len(hits) != 1:
-        raise ValueError(f"expected exactly one seed_everything(0) call, found {len(hits)}")
-    hits[0].source = SEED_CALL.sub(lambda m: f"seed_everything({seed}{m.group(1)}", hits[0].source, count=1)
+    others = [c for c in nb.cells if c.cell_type == "code" and "seed_everything(" in c.source
+              and not SEED_CALL.search(c.source)]
+    if len(hits) != 1 or others:
+        raise ValueError(f"expected exactly one seed_everything(rnnlib.book_seed(...)) call and no other "
+                         f"seed_everything call, found {len(hits)} and {len(others)}")
     return nb
 
 
-def run(path, seed):
-    nb = with_seed(nbformat.read(path, as_version=4), seed)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+def run(path, seed, config="native"):
+    nb = check_seeded_once(nbformat.read(path, as_version=4))
+    saved = {k: os.environ.get(k) for k in (*NUMERIC_VARIABLES, "RNNLIB_SEED")}
+    for k in NUMERIC_VARIABLES:
+        os.environ.pop(k, None)
+    os.environ.update(CONFIGS[config])
+    os.environ["RNNLIB_SEED"] = str(seed)  # the kernel nbclient starts inherits this environment
+    client = NotebookClient(nb, timeout=1200, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     try:
@@ -44,20 +56,27 @@ def run(path, seed):
     except CellExecutionError as err:
         last = [line for line in str(err).splitlines() if line.strip()][-1]
         return f"FAILED: {last[:160]}", time.perf_counter() - start
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
+    parser.add_argument("--config", choices=sorted(CONFIGS), default="native")
     args = parser.parse_args(argv)
     paths = [p.resolve() for p in args.notebooks] or sorted((ROOT / "chapters").glob("*.ipynb"))
     failed = False
     for path in paths:
         for seed in args.seeds:
-            status, seconds = run(path, seed)
+            status, seconds = run(path, seed, args.config)
             failed |= status != "ok"
-            print(f"{path.name:32s} seed {seed:3d}  {seconds:6.1f} s  {status}", flush=True)
+            print(f"{path.name:32s} seed {seed:3d} {args.config:7s} {seconds:6.1f} s  {status}", flush=True)
     return 1 if failed else 0
 
 

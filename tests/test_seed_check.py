@@ -4,8 +4,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-spec = importlib.util.spec_from_file_location(
-    "seed_check", Path(__file__).resolve().parent.parent / "benchmarks" / "seed_check.py")
+ROOT = Path(__file__).resolve().parent.parent
+spec = importlib.util.spec_from_file_location("seed_check", ROOT / "benchmarks" / "seed_check.py")
 seed_check = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(seed_check)
 
@@ -14,15 +14,32 @@ def notebook(*sources):
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
 
 
-def test_with_seed_changes_only_the_seed_call():
-    nb = seed_check.with_seed(notebook("import rnnlib\nrng = rnnlib.seed_everything(0)", "x = 10"), 7)
-    assert nb.cells[0].source == "import rnnlib\nrng = rnnlib.seed_everything(7)"
-    assert nb.cells[1].source == "x = 10"
-    nb = seed_check.with_seed(notebook("rnnlib.seed_everything(0, threads=None)"), 3)
-    assert nb.cells[0].source == "rnnlib.seed_everything(3, threads=None)"
+def test_a_chapter_seeded_once_through_book_seed_passes():
+    nb = notebook("import rnnlib\nrng = rnnlib.seed_everything(rnnlib.book_seed(0))", "x = 10")
+    assert seed_check.check_seeded_once(nb) is nb
 
 
-@pytest.mark.parametrize("sources", [("x = 1",), ("seed_everything(0)", "seed_everything(0)")])
-def test_with_seed_needs_exactly_one_seed_call(sources):
+@pytest.mark.parametrize("sources", [
+    ("x = 1",),                                               # never seeded
+    ("rnnlib.seed_everything(0)",),                           # a literal seed the ledger cannot vary
+    ("rnnlib.seed_everything(rnnlib.book_seed(0))", "rnnlib.seed_everything(3)"),  # re-seeded later
+])
+def test_a_chapter_not_seeded_once_through_book_seed_is_refused(sources):
     with pytest.raises(ValueError, match="exactly one"):
-        seed_check.with_seed(notebook(*sources), 1)
+        seed_check.check_seeded_once(notebook(*sources))
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "chapters").glob("*.ipynb")), ids=lambda p: p.stem)
+def test_every_chapter_seeds_once_through_book_seed(path):
+    seed_check.check_seeded_once(nbformat.read(path, as_version=4))
+
+
+def test_the_seed_reaches_the_kernel(tmp_path):
+    """RNNLIB_SEED set by seed_check reaches the notebook's kernel: a claim that only seed 5 passes."""
+    nb = notebook("import rnnlib\nrng = rnnlib.seed_everything(rnnlib.book_seed(0))",
+                  "rnnlib.claim('the seed is 5', rnnlib.book_seed(0), lower=4.5, upper=5.5)")
+    path = tmp_path / "seeded.ipynb"
+    nbformat.write(nb, path)
+    assert seed_check.run(path, 5)[0] == "ok"
+    status, _ = seed_check.run(path, 6)
+    assert status.startswith("FAILED") and "the seed is 5" in status
