@@ -27,6 +27,7 @@ every run's values.
 import argparse
 import hashlib
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -149,7 +150,22 @@ def summarise(values, lower, upper):
     if upper is not None:
         margins.append((upper - hi, abs(upper) or abs(med) or 1.0))
     margin, scale = min(margins, key=lambda m: m[0] / m[1])
-    return {"min": lo, "median": med, "max": hi, "margin": margin, "relative_margin": margin / scale}
+    # The margin in run-to-run standard deviations: how far a new seed or machine would have to
+    # stray to break the claim (infinite when every run gave the same value). Quantities that span
+    # orders of magnitude over the runs (gradient norms, exploding losses) are measured in log10.
+    bounds = [b for b in (lower, upper) if b is not None]
+    log = lo > 0 and all(b > 0 for b in bounds) and hi / lo > 10
+    f = math.log10 if log else (lambda v: v)
+    sd = statistics.stdev([f(v) for v in values]) if len(values) > 1 else 0.0
+    distances = []
+    if lower is not None:
+        distances.append(f(lo) - f(lower))
+    if upper is not None:
+        distances.append(f(upper) - f(hi))
+    worst_distance = min(distances)
+    spread_units = worst_distance / sd if sd > 0 else (math.inf if worst_distance > 0 else -math.inf)
+    return {"min": lo, "median": med, "max": hi, "sd": sd, "margin": margin, "log_scale": log,
+            "relative_margin": margin / scale, "margin_in_sd": spread_units}
 
 
 def collect(notebooks, seeds, configs):
@@ -205,20 +221,25 @@ def write_report(chapters, seeds, configs):
         f"claims over seeds {', '.join(map(str, seeds))} and the numeric configurations "
         f"{', '.join(configs)} ({'; '.join(f'{c}: ' + (' '.join(f'{k}={v}' for k, v in CONFIGS[c].items()) or 'this machine as it is') for c in configs)}).",
         "Margin: how far the worst run stays inside the bound (negative: some run breaks the claim);",
-        "relative margin: that distance divided by the bound (or by the median where the bound is 0).",
+        "relative: that distance divided by the bound (or by the median where the bound is 0); in sd: that",
+        "distance in run-to-run standard deviations (inf: every run gave the same value; \"log\": measured",
+        "in log10, for quantities that span orders of magnitude), which says how far a new seed or machine",
+        "would have to stray to break the claim.",
         "",
         f"**{len(rows)} claims x {total_runs} chapter runs = {sum(r['runs'] for _, r in rows)} checked values; "
         f"{len(failing)} claims broken by some run.** Run time of the stored runs: {seconds / 60:.1f} min "
         "of single-threaded notebook execution (the script runs two at a time).",
         "",
     ]
-    tight = sorted(rows, key=lambda nr: nr[1]["relative_margin"])[:5]
-    lines += ["## Tightest margins", "", "| chapter | claim | bound | worst | relative margin |", "|---|---|---|---|---|"]
+    tight = sorted(rows, key=lambda nr: (nr[1]["margin_in_sd"], nr[1]["relative_margin"]))[:8]
+    lines += ["## Tightest margins (in run-to-run standard deviations)", "",
+              "| chapter | claim | bound | worst | median | margin in sd | relative margin |",
+              "|---|---|---|---|---|---|---|"]
     for nb, r in tight:
         worst = r["min"] if r["lower"] is not None and (r["upper"] is None or
                                                         (r["min"] - r["lower"]) <= (r["upper"] - r["max"])) else r["max"]
         lines.append(f"| {nb[:2]} | {r['claim']} | {bound_text(r['lower'], r['upper'])} | {fmt(worst)} | "
-                     f"{r['relative_margin']:.2f} |")
+                     f"{fmt(r['median'])} | {r['margin_in_sd']:.1f}{' log' * r['log_scale']} | {r['relative_margin']:.2f} |")
     lines.append("")
     for ch in chapters:
         lines += [f"## {ch['notebook']}", ""]
@@ -235,14 +256,14 @@ def write_report(chapters, seeds, configs):
         if not ch["claims"]:
             lines += ["No claims recorded.", ""]
             continue
-        lines += ["| claim | bound | runs | min | median | max | margin | relative | broken by |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+        lines += ["| claim | bound | runs | min | median | max | margin | relative | in sd | broken by |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for r in ch["claims"]:
             broken = [f"s{s}/{c}" for s, c, v in r["values"]
                       if not (r["lower"] is None or v > r["lower"]) or not (r["upper"] is None or v < r["upper"])]
             lines.append(f"| {r['claim']} | {bound_text(r['lower'], r['upper'])} | {r['runs']} | {fmt(r['min'])} | "
                          f"{fmt(r['median'])} | {fmt(r['max'])} | {fmt(r['margin'])} | {r['relative_margin']:.2f} | "
-                         f"{', '.join(broken)} |")
+                         f"{r['margin_in_sd']:.1f}{' log' * r['log_scale']} | {', '.join(broken)} |")
         lines.append("")
     REPORT_MD.write_text("\n".join(lines))
     REPORT_JSON.write_text(json.dumps({"seeds": seeds, "configs": {c: CONFIGS[c] for c in configs},

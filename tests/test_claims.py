@@ -100,6 +100,8 @@ def test_the_margin_is_the_worst_run_against_the_bound():
     assert s["margin"] == pytest.approx(-0.05)
     s = ledger.summarise([0.2, 0.4], lower=0.0, upper=None)        # bound 0: relative to the median
     assert s["relative_margin"] == pytest.approx(0.2 / 0.3)
+    assert s["margin_in_sd"] == pytest.approx(0.2 / np.std([0.2, 0.4], ddof=1))
+    assert ledger.summarise([0.5, 0.5], lower=0.1, upper=None)["margin_in_sd"] == math.inf
 
 
 def test_a_ledger_run_sets_seed_and_numeric_configuration_in_the_kernel(tmp_path, monkeypatch):
@@ -130,3 +132,24 @@ def test_a_plain_error_in_a_ledger_run_is_stored_not_raised(tmp_path, monkeypatc
     nbformat.write(nb, path)
     rec = ledger.run_one(path, 0, "native")
     assert "exact check broke" in rec["error"] and rec["claims"] == []
+
+
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_the_ledger_covers_every_chapter_as_committed(path):
+    """The committed ledger ran this chapter's current code for every seed and configuration, and every
+    claim held in every run: a chapter edited without re-running `benchmarks/claims.py` fails here."""
+    [chapter] = ledger.collect([path], ledger.DEFAULT_SEEDS, ledger.DEFAULT_CONFIGS)
+    assert not chapter["missing_runs"], (
+        f"{path.name}: no ledger run for the current code at {chapter['missing_runs']}; "
+        f"run `python benchmarks/claims.py chapters/{path.name}`")
+    assert not chapter["errors"], f"{path.name}: ledger runs ended in an error: {chapter['errors']}"
+    broken = [(r["claim"], r["min"], r["max"]) for r in chapter["claims"] if r["failures"]]
+    assert not broken, f"{path.name}: claims broken by some ledger run: {broken}"
+    source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+    assert ("rnnlib.claim(" in source) == bool(chapter["claims"]), "claims in the code but none recorded"
+    report = (ROOT / "benchmarks" / "claims.md").read_text()
+    for row in chapter["claims"]:
+        assert f"| {row['claim']} |" in report, f"benchmarks/claims.md lacks {row['claim']!r}: regenerate it"
