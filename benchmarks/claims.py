@@ -72,12 +72,29 @@ def run_path(notebook, seed, config):
     return RUNS / f"{Path(notebook).stem}.s{seed}.{config}.json"
 
 
-def environment(seed, config, log):
-    env = {k: v for k, v in os.environ.items() if k not in NUMERIC_VARIABLES}
+def environment(seed, config, log=None):
+    """The environment of one run: this process's, with the seed and the numeric configuration set.
+    With a log file, claims are recorded there and do not raise (the ledger); without, they raise."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in NUMERIC_VARIABLES and k not in ("RNNLIB_CLAIMS_LOG", "RNNLIB_CLAIMS_RECORD_ONLY")}
     env.update(CONFIGS[config])
-    env.update({"RNNLIB_SEED": str(seed), "RNNLIB_CLAIMS_LOG": str(log), "RNNLIB_CLAIMS_RECORD_ONLY": "1",
-                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"})
+    env.update({"RNNLIB_SEED": str(seed), "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"})
+    if log is not None:
+        env.update({"RNNLIB_CLAIMS_LOG": str(log), "RNNLIB_CLAIMS_RECORD_ONLY": "1"})
     return env
+
+
+def execute_in_child(notebook, env):
+    """Execute a notebook in a child process with `env` (its kernel inherits it): (error or None, seconds)."""
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, __file__, "--execute", str(notebook)],
+                          env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    error = None
+    if proc.returncode != 0:
+        lines = [l for l in (proc.stderr or "").splitlines() if l.strip()]
+        error = lines[-1] if lines else f"exit code {proc.returncode}"
+    return error, seconds
 
 
 def execute_notebook(path):
@@ -104,15 +121,8 @@ def run_one(notebook, seed, config):
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "claims.jsonl"
         log.touch()
-        start = time.perf_counter()
-        proc = subprocess.run([sys.executable, __file__, "--execute", str(notebook)],
-                              env=environment(seed, config, log), capture_output=True, text=True)
-        seconds = time.perf_counter() - start
+        error, seconds = execute_in_child(notebook, environment(seed, config, log))
         claims = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
-    error = None
-    if proc.returncode != 0:
-        lines = [l for l in (proc.stderr or "").splitlines() if l.strip()]
-        error = lines[-1] if lines else f"exit code {proc.returncode}"
     record = {"notebook": notebook.name, "seed": seed, "config": config, "env": CONFIGS[config],
               "code_hash": code_hash(notebook), "library_hash": library_hash(),
               "seconds": round(seconds, 1), "error": error, "claims": claims,

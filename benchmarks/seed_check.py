@@ -5,26 +5,22 @@
 
 A chapter seeds everything once, with `rnnlib.seed_everything(rnnlib.book_seed(0))` in its
 first code cell; `book_seed` returns the environment variable RNNLIB_SEED when it is set.
-This script executes each notebook (the file on disk is not modified) in a kernel whose
-environment sets RNNLIB_SEED, so the data, the initial weights and the training batches all
+This script executes each notebook (the file on disk is not modified) in a child process
+and kernel whose environment sets RNNLIB_SEED (the ledger's own runner, without recording), so the data, the initial weights and the training batches all
 change, and reports for each seed whether every cell, and so every `rnnlib.claim` and
 `assert`, passed. A claim that holds for seed 0 only is an accident, not a result. The
 claims ledger (benchmarks/claims.py) does the same over more seeds and records the values.
 """
 import argparse
-import os
 import re
 import sys
-import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from claims import CONFIGS, NUMERIC_VARIABLES  # noqa: E402
+from claims import CONFIGS, environment, execute_in_child  # noqa: E402
 
 SEED_CALL = re.compile(r"seed_everything\(")
 BOOK_SEED = re.compile(r"rnnlib\.book_seed\(")
@@ -42,27 +38,10 @@ def check_seeded_once(nb):
 
 
 def run(path, seed, config="native"):
-    nb = check_seeded_once(nbformat.read(path, as_version=4))
-    saved = {k: os.environ.get(k) for k in (*NUMERIC_VARIABLES, "RNNLIB_SEED")}
-    for k in NUMERIC_VARIABLES:
-        os.environ.pop(k, None)
-    os.environ.update(CONFIGS[config])
-    os.environ["RNNLIB_SEED"] = str(seed)  # the kernel nbclient starts inherits this environment
-    client = NotebookClient(nb, timeout=1200, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
-    start = time.perf_counter()
-    try:
-        client.execute()
-        return "ok", time.perf_counter() - start
-    except CellExecutionError as err:
-        last = [line for line in str(err).splitlines() if line.strip()][-1]
-        return f"FAILED: {last[:160]}", time.perf_counter() - start
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    """Execute the notebook with RNNLIB_SEED=seed under a numeric configuration: ("ok" or "FAILED: ...", seconds)."""
+    check_seeded_once(nbformat.read(path, as_version=4))
+    error, seconds = execute_in_child(path, environment(seed, config))
+    return ("ok" if error is None else f"FAILED: {error[:160]}"), seconds
 
 
 def main(argv):
