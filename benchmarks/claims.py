@@ -150,6 +150,11 @@ def bound_text(lower, upper):
     return f"> {fmt(lower)}" if lower is not None else f"< {fmt(upper)}"
 
 
+def breaks(value, lower, upper):
+    """Whether one run's value breaks its claim's strict bounds (as rnnlib.claim would judge it)."""
+    return not (lower is None or value > lower) or not (upper is None or value < upper)
+
+
 def summarise(values, lower, upper):
     """Min, median, max, and the margin by which the worst run clears the bound (negative: a failure)."""
     lo, hi = min(values), max(values)
@@ -206,8 +211,7 @@ def collect(notebooks, seeds, configs):
             lower, upper = bounds[name]
             vals = [v for _, _, v in values[name]]
             row = {"claim": name, "lower": lower, "upper": upper, "runs": len(vals),
-                   "failures": sum(not (lower is None or v > lower) or not (upper is None or v < upper)
-                                   for v in vals),
+                   "failures": sum(breaks(v, lower, upper) for v in vals),
                    "values": values[name]}
             row.update(summarise(vals, lower, upper))
             rows.append(row)
@@ -269,8 +273,7 @@ def write_report(chapters, seeds, configs):
         lines += ["| claim | bound | runs | min | median | max | margin | relative | in sd | broken by |",
                   "|---|---|---|---|---|---|---|---|---|---|"]
         for r in ch["claims"]:
-            broken = [f"s{s}/{c}" for s, c, v in r["values"]
-                      if not (r["lower"] is None or v > r["lower"]) or not (r["upper"] is None or v < r["upper"])]
+            broken = [f"s{s}/{c}" for s, c, v in r["values"] if breaks(v, r["lower"], r["upper"])]
             lines.append(f"| {r['claim']} | {bound_text(r['lower'], r['upper'])} | {r['runs']} | {fmt(r['min'])} | "
                          f"{fmt(r['median'])} | {fmt(r['max'])} | {fmt(r['margin'])} | {r['relative_margin']:.2f} | "
                          f"{r['margin_in_sd']:.1f}{' log' * r['log_scale']} | {', '.join(broken)} |")
