@@ -144,17 +144,31 @@ def is_hidden(cell):
 
 def rebuild(source_nb, submitted_nb):
     """The notebook to execute: the source's cells, with the student's solution cells
-    (matched by grade_id, same cell type) and extra cells put in. Returns (nb, notes)."""
+    (matched by grade_id, same cell type) and extra cells put in. Returns (nb, notes).
+
+    A cell the student added is put back after the source cell it followed in the
+    submission (cells before any source cell go first). Source cells without a grade_id
+    (the instructor's text and set-up) come back unchanged in the submission; they are
+    recognised by their type and text, so they are not taken for added cells."""
     solution_ids = {grade_id(c) for c in source_nb.cells if nbgrader_meta(c).get("solution")}
     known_ids = {grade_id(c) for c in source_nb.cells if grade_id(c)}
+    # Unmarked source cells, by content: each position is matched at most once, in order.
+    unmarked = {}
+    for i, c in enumerate(source_nb.cells):
+        if not grade_id(c):
+            unmarked.setdefault((c.cell_type, c.source.strip()), []).append(i)
     answers, extras, notes = {}, {None: []}, []
-    anchor = None
+    anchor, last_index = None, -1
     for cell in submitted_nb.cells:
         gid = grade_id(cell)
         if gid in known_ids:
             anchor = gid
             if gid in solution_ids:
                 answers[gid] = cell
+            continue
+        matches = [i for i in unmarked.get((cell.cell_type, cell.source.strip()), []) if i > last_index]
+        if matches:                                   # the instructor's own unmarked cell, handed back
+            anchor = last_index = matches[0]
             continue
         if cell.cell_type in ("code", "markdown"):
             extras.setdefault(anchor, []).append(cell)
@@ -168,9 +182,13 @@ def rebuild(source_nb, submitted_nb):
             notes.append(f"cell '{gid}' was missing from the submission; restored from the original")
         elif not is_hidden(src) and sub.source.strip() != src.source.strip():
             notes.append(f"cell '{gid}' was edited; restored from the original")
-    cells = [nbformat.v4.new_code_cell(c.source) if c.cell_type == "code"
-             else nbformat.v4.new_markdown_cell(c.source) for c in extras[None]]
-    for src in source_nb.cells:
+
+    def fresh(extra):
+        return (nbformat.v4.new_code_cell(extra.source) if extra.cell_type == "code"
+                else nbformat.v4.new_markdown_cell(extra.source))
+
+    cells = [fresh(c) for c in extras[None]]
+    for index, src in enumerate(source_nb.cells):
         gid = grade_id(src)
         cell = copy.deepcopy(src)
         if gid in solution_ids:
@@ -186,10 +204,7 @@ def rebuild(source_nb, submitted_nb):
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
         cells.append(cell)
-        for extra in extras.get(gid, []):
-            new = (nbformat.v4.new_code_cell(extra.source) if extra.cell_type == "code"
-                   else nbformat.v4.new_markdown_cell(extra.source))
-            cells.append(new)
+        cells += [fresh(c) for c in extras.get(gid if gid else index, [])]
     nb = nbformat.v4.new_notebook(cells=cells, metadata=copy.deepcopy(source_nb.metadata))
     return nb, notes
 

@@ -292,3 +292,25 @@ def test_values_match_rejects_wrong_shapes_missing_and_extra_records():
     assert not grade.values_match([("h", np.ones((2, 3))), ("h", np.zeros((2, 3)))], ref)
     assert not grade.values_match([("h", np.full((2, 3), np.nan))], ref)
     assert not grade.values_match([("h", np.ones((2, 3))), ("other", np.ones(1))], ref)
+
+
+def test_rebuild_keeps_the_instructors_unmarked_cells_once_and_added_cells_in_place():
+    # An ordinary submission hands back every cell of the release, the unmarked text and
+    # set-up cells included: none of them may be repeated, and cells the student added go
+    # back where the student put them.
+    nb = submission(answers=SOLUTIONS)
+    first_answer = next(i for i, c in enumerate(nb.cells) if grade.grade_id(c) in SOLUTIONS)
+    nb.cells.insert(0, nbformat.v4.new_code_cell("top_added = 1"))
+    nb.cells.insert(first_answer + 2, nbformat.v4.new_markdown_cell("my note after the first answer"))
+    nb = nbformat.reads(nbformat.writes(nb), as_version=4)       # as the grader reads a hand-in
+    rebuilt, notes = grade.rebuild(SOURCE, nb)
+    sources = [c.source for c in rebuilt.cells]
+    assert len(rebuilt.cells) == len(SOURCE.cells) + 2, (len(rebuilt.cells), len(SOURCE.cells))
+    assert sources[0] == "top_added = 1" and sources.count("top_added = 1") == 1
+    assert sources.count("my note after the first answer") == 1
+    note_at = sources.index("my note after the first answer")
+    assert grade.grade_id(rebuilt.cells[note_at - 1]) in SOLUTIONS, "the added cell follows the answer it followed"
+    for c in SOURCE.cells:
+        if not grade.grade_id(c) and c.source.strip():
+            assert sources.count(c.source) == sum(s.source == c.source for s in SOURCE.cells), c.source[:60]
+    assert notes == []
