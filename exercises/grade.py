@@ -448,16 +448,32 @@ def write_html(nb, path):
 
 
 # ----------------------------------------------------------------------------- driver
-def find_submission(student_dir, assignment, nb_name):
-    for path in (student_dir / nb_name, student_dir / assignment / nb_name):
+def find_submission(student_dir, assignment, nb_name, only_notebook=True):
+    """The student's notebook and a note: (path or None, list of notes).
+
+    The expected name first (in the student's folder or its <assignment>/ sub-folder). When
+    the assignment has one notebook (only_notebook) and the student handed in exactly one
+    other .ipynb under another name, that one is graded, with a note; links are never
+    followed."""
+    folders = (student_dir, student_dir / assignment)
+    for folder in folders:
+        path = folder / nb_name
         if path.is_file() and not path.is_symlink():
-            return path
-    return None
+            return path, []
+    others = sorted(p for folder in folders if folder.is_dir() and not folder.is_symlink()
+                    for p in folder.glob("*.ipynb") if p.is_file() and not p.is_symlink())
+    if only_notebook and len(others) == 1:
+        return others[0], [f"graded '{others[0].name}', the only notebook handed in (expected '{nb_name}')"]
+    if others:
+        return None, [f"no '{nb_name}' and several other notebooks ({', '.join(p.name for p in others)}); "
+                      "graded as blank"]
+    return None, []
 
 
-def grade_one(student, path, source_nb, reference, cell_timeout, notebook_timeout, plan):
+def grade_one(student, found, source_nb, reference, cell_timeout, notebook_timeout, plan):
+    """found: (path or None, notes) from find_submission."""
     started = time.monotonic()
-    notes = []
+    path, notes = found[0], list(found[1])
     try:
         submitted = nbformat.read(path, as_version=4) if path else None
         if submitted is None:
@@ -498,7 +514,8 @@ def grade(assignment, submissions, out, jobs=2, cell_timeout=CELL_TIMEOUT,
                         for line in c.source.split("### BEGIN HIDDEN TESTS", 1)[1].splitlines()
                         if len(line.strip()) > 20 and "HIDDEN TESTS" not in line}
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(grade_one, s, find_submission(Path(submissions) / s, assignment, nb_path.name),
+            futures = [pool.submit(grade_one, s, find_submission(Path(submissions) / s, assignment, nb_path.name,
+                                                                 only_notebook=len(notebooks) == 1),
                                    source_nb, reference, cell_timeout, notebook_timeout, plan) for s in students]
             graded = [f.result() for f in futures]
         for g in graded:

@@ -169,6 +169,8 @@ def graded(tmp_path_factory):
         nbformat.write(nb, subs / name / NB)
     (subs / "not_a_notebook").mkdir()
     (subs / "not_a_notebook" / NB).write_text("{ this is not json")
+    (subs / "renamed").mkdir()                   # the right work under another file name
+    nbformat.write(submission(SOLUTIONS), subs / "renamed" / "01_leaky_rnn (my copy).ipynb")
     rows = grade.grade(ASSIGNMENT, subs, out, jobs=2, cell_timeout=10, notebook_timeout=30)
     return {r["student_id"]: r for r in rows}, out, subs
 
@@ -190,7 +192,7 @@ def text_of(nb):
     ("syntax_error", PART12), ("infinite_loop", PART12), ("os_exit", PART12),
     ("huge_output", FULL), ("deleted_tests", FULL), ("edited_tests", 0), ("stripped_tests", 0),
     ("read_hidden", 0), ("always_true", 0), ("patched_checks", 0), ("traceback_override", 0),
-    ("vandal", 0), ("not_a_notebook", 0),
+    ("vandal", 0), ("not_a_notebook", 0), ("renamed", FULL),
 ])
 def test_each_fixture_submission_gets_its_expected_score(graded, student, points):
     rows, _, _ = graded
@@ -314,3 +316,25 @@ def test_rebuild_keeps_the_instructors_unmarked_cells_once_and_added_cells_in_pl
         if not grade.grade_id(c) and c.source.strip():
             assert sources.count(c.source) == sum(s.source == c.source for s in SOURCE.cells), c.source[:60]
     assert notes == []
+
+
+def test_a_renamed_notebook_is_graded_with_a_note(graded):
+    rows, _, _ = graded
+    assert "01_leaky_rnn (my copy).ipynb" in rows["renamed"]["notes"], rows["renamed"]["notes"]
+
+
+def test_find_submission_takes_the_expected_name_then_a_single_renamed_notebook(tmp_path):
+    student = tmp_path / "ana"
+    (student / ASSIGNMENT).mkdir(parents=True)
+    assert grade.find_submission(student, ASSIGNMENT, NB) == (None, [])
+    (student / "mine.ipynb").write_text("{}")
+    path, notes = grade.find_submission(student, ASSIGNMENT, NB)
+    assert path == student / "mine.ipynb" and "expected '01_leaky_rnn.ipynb'" in notes[0]
+    assert grade.find_submission(student, ASSIGNMENT, NB, only_notebook=False)[0] is None
+    (student / ASSIGNMENT / "other.ipynb").write_text("{}")     # two candidates: ambiguous
+    path, notes = grade.find_submission(student, ASSIGNMENT, NB)
+    assert path is None and "several other notebooks" in notes[0]
+    (student / ASSIGNMENT / NB).symlink_to(tmp_path / "elsewhere.ipynb")   # a link is never followed
+    assert grade.find_submission(student, ASSIGNMENT, NB)[0] is None
+    (student / NB).write_text("{}")
+    assert grade.find_submission(student, ASSIGNMENT, NB) == (student / NB, [])
