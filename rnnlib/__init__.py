@@ -20,6 +20,7 @@ uses the core, and the core uses neither.
     chapter 08   seq2seq.attention; apps.translation
     chapter 09   apps.sentiment, apps.audio, apps.spoken_digits
     chapter 10   apps.pianoroll, apps.music
+    chapter 11   seq2seq.ctc; apps.speech, apps.speech_baseline
 """
 from . import (cells, claims, data, diagnostics, experiments, gradcheck, layers, numpy_gru, numpy_lstm, numpy_rnn,
                plot, tbptt, text, train, utils)

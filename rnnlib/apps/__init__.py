@@ -10,8 +10,11 @@ outside rnnlib.apps imports them.
     spoken_digits    the isolated-digit classifier's batches, loss, confusion    (chapter 09)
     pianoroll        JSB Chorales as piano rolls, plots, synthesis              (chapter 10)
     music            next-step note models, baselines, sampling                  (chapter 10)
+    speech           connected-digit utterances, the CTC acoustic model          (chapter 11)
+    speech_baseline  cut on energy, then classify each piece                     (chapter 11)
 """
-from . import audio, forecast, language_model, music, pianoroll, sentiment, spoken_digits, translation
+from . import (audio, forecast, language_model, music, pianoroll, sentiment, speech, speech_baseline,
+               spoken_digits, translation)
 
-__all__ = ["audio", "forecast", "language_model", "music", "pianoroll", "sentiment", "spoken_digits",
-           "translation"]
+__all__ = ["audio", "forecast", "language_model", "music", "pianoroll", "sentiment", "speech", "speech_baseline",
+           "spoken_digits", "translation"]
