@@ -67,6 +67,7 @@ html_theme_options = {
     "show_toc_level": 2,           # the in-page contents on the right
     "home_page_in_toc": True,
     "navigation_with_keys": False,
+    "navbar_persistent": [],       # one search box, in the sidebar
 }
 html_last_updated_fmt = None
 html_show_sourcelink = False

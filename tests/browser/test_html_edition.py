@@ -115,7 +115,12 @@ def page_text(path):
 
 
 def test_search_finds_the_chapters_on_vanishing_gradients(site, offline):
-    page = offline.open(site / "search.html", "?q=vanishing+gradient")
+    page = offline.open(site / "book" / "index.html")
+    page.locator(".bd-sidebar-primary .search-button-field").first.click()  # the sidebar's search box
+    box = page.locator(".bd-search input[name=q]").first
+    box.fill("vanishing gradient")
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"search\.html\?q=vanishing\+gradient"))
     page.wait_for_function("() => /Search finished/.test(document.body.innerText)")
     found = page.evaluate("() => [...document.querySelectorAll('#search-results ul.search li > a')]"
                           ".map(a => a.getAttribute('href'))")
