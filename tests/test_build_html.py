@@ -33,6 +33,12 @@ def page(site, name):
     return (site / name).read_text(encoding="utf-8")
 
 
+def test_the_edition_never_executes_a_notebook():
+    import runpy
+    conf = runpy.run_path(str(ROOT / "book" / "conf.py"))
+    assert conf["nb_execution_mode"] == "off", "the edition shows the committed outputs; it must not re-run chapters"
+
+
 def test_readme_shows_the_build_command():
     command = "sphinx-build -q " + " ".join(edition.SPHINX_ARGS) + " _build/html"
     assert command in (ROOT / "README.md").read_text(), f"README does not show {command!r}"
