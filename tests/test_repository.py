@@ -77,3 +77,10 @@ def test_citation_file_names_the_book_and_its_version():
     assert citation["version"] == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     assert "Recurrent Neural Networks from Scratch" in (ROOT / "README.md").read_text().splitlines()[0]
     assert citation["title"] == "Recurrent Neural Networks from Scratch"
+
+
+def test_readme_opens_the_book_with_its_jupyterlab_config():
+    # the config the browser tests start JupyterLab with (tests/browser/conftest.py: BOOK_CONFIG)
+    readme = (ROOT / "README.md").read_text()
+    assert "JUPYTER_CONFIG_PATH=book/jupyter .venv/bin/jupyter lab chapters/" in readme
+    assert (ROOT / "book" / "jupyter" / "labconfig" / "page_config.json").is_file()
