@@ -7,7 +7,7 @@
 
 Chapters 03 and 04 each train one seed of this experiment (rnnlib.experiments.ADDING:
 T=50, hidden 64, batch 64, Adam lr 1e-2, clipping at norm 1, the same step budget, a
-fixed test set of 1000 sequences). DESIGN.md asks that a phenomenon the prose claims
+fixed test set of 1000 sequences). CONTRIBUTING.md asks that a phenomenon the prose claims
 hold for several seeds; this script checks it. Prints a table of test MSE per cell and
 seed and exits with status 1 unless the contrast holds for every seed:
 tanh RNN above 0.1 (the constant prediction scores 1/6), LSTM and GRU below 0.01.

@@ -6,7 +6,7 @@
 Each notebook runs in a fresh kernel with nbclient, from the chapters/ folder, exactly as
 a reader's "Run All" does; the notebooks on disk are not modified. Prints a table and
 writes it to benchmarks/book_time.md together with the machine's description. Budgets
-(DESIGN.md): each notebook under 90 s and the whole book under 10 minutes on 2 cores.
+(CONTRIBUTING.md): each notebook under 90 s and the whole book under 10 minutes on 2 cores.
 The machine is shared and noisy, so treat one run as one sample.
 """
 import os

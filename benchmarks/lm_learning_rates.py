@@ -4,7 +4,7 @@
     python benchmarks/lm_learning_rates.py --seeds 0 1 --lrs 3e-3 5e-3 1e-2
 
 Chapter 05 trains a vanilla RNN, a GRU and an LSTM as character language models on
-Shakespeare (rnnlib.language_model.CharLM: 128 units, a 32-dimensional embedding, truncated
+Shakespeare (rnnlib.apps.language_model.CharLM: 128 units, a 32-dimensional embedding, truncated
 BPTT over chunks of 32 characters in 32 streams, clipping at norm 1, 600 Adam steps) and
 gives each model its own learning rate, since a shared one would favour one model over
 another. This script is where those rates come from: it trains every model at every rate
@@ -22,7 +22,7 @@ import numpy as np
 
 import rnnlib
 from rnnlib import data
-from rnnlib import language_model as lm
+from rnnlib.apps import language_model as lm
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "benchmarks" / "lm_learning_rates.md"

@@ -12,9 +12,9 @@ takes a few minutes of CPU, longer than a notebook may spend, so chapter 08 trai
 briefly to show the curve and then loads these weights; tests/test_translation_model.py
 checks that the weights load and give the BLEU the chapter claims.
 
-The training, loading and scoring code is rnnlib.translator's (chapter 08 uses the same
+The training, loading and scoring code is rnnlib.apps.translation's (chapter 08 uses the same
 functions); this script only runs it and writes the files. Each file holds: "config"
-(rnnlib.translator.CONFIG), "src_itos" / "tgt_itos" (the vocabularies, special tokens
+(rnnlib.apps.translation.CONFIG), "src_itos" / "tgt_itos" (the vocabularies, special tokens
 first), "state_dict" (float16, to keep the files small; loading casts them to the model's
 float32), and "history" (training loss per step, validation BLEU per evaluation).
 """
@@ -22,7 +22,7 @@ import argparse
 from pathlib import Path
 
 import rnnlib
-from rnnlib.translator import CONFIG, SHIPPED, evaluate_bleu, load, save, train
+from rnnlib.apps.translation import CONFIG, SHIPPED, evaluate_bleu, load, save, train
 
 HERE = Path(__file__).resolve().parent
 

@@ -1,19 +1,30 @@
 """rnnlib: the library built, chapter by chapter, in "Recurrent Neural Networks from Scratch".
 
-Core (chapter 00): utils (seed_everything, default_device, show), claims (claim, book_seed:
-the checked numbers of the prose and the seed the ledger varies), gradcheck, train.fit,
-plot, data. Chapters 01-03: numpy_rnn (float64 reference with hand-written backward),
-cells and layers (torch modules from the same equations), tbptt, diagnostics,
-experiments (the adding-problem set-up shared by chapters 03-05). Chapters 04-05:
-numpy_lstm, numpy_gru, the LSTM/GRU cells and layers, language_model (character
-models, bits per character, sampling with temperature). Chapter 06: stacked and
-bidirectional layers (num_layers, bidirectional, dropout), forecast. Chapters 07-08:
-seq2seq, attention, translation, translator (the shipped English-French models).
-Chapters 09-10: sentiment, audio, music.
+The folder tree is the book's map. The top level is the recurrent core that chapters 00-06
+derive; rnnlib.seq2seq is the encoder-decoder of chapters 07-08; rnnlib.apps holds one
+module per application. Imports run one way, down: apps use seq2seq and the core, seq2seq
+uses the core, and the core uses neither.
+
+    chapter 00   utils (seed_everything, default_device, show), claims (claim, book_seed),
+                 gradcheck, train (fit), plot, data (shipped data, CharVocab, batches,
+                 synthetic tasks)
+    chapter 01   numpy_rnn (float64 reference, hand-written backward), cells, layers
+    chapter 02   tbptt (truncated BPTT)
+    chapter 03   diagnostics (gradient norms by lag, spectral radius), experiments (the
+                 adding problem shared by chapters 03-05)
+    chapter 04   numpy_lstm, the LSTM cell and layer; apps.language_model
+    chapter 05   numpy_gru, the GRU cell and layer
+    chapter 06   layers (stacked, bidirectional, dropout); apps.forecast
+    chapter 07   text (tokens, WordVocab, padding); seq2seq (tasks, models, training,
+                 decoding, metrics, length_experiment)
+    chapter 08   seq2seq.attention; apps.translation
+    chapter 09   apps.sentiment, apps.audio, apps.spoken_digits
+    chapter 10   apps.pianoroll, apps.music
 """
-from . import (attention, audio, cells, claims, data, diagnostics, experiments, forecast, gradcheck,
-               language_model, layers, music, numpy_gru, numpy_lstm, numpy_rnn, plot, sentiment,
-               seq2seq, tbptt, train, translation, translator, utils)
+from . import (cells, claims, data, diagnostics, experiments, gradcheck, layers, numpy_gru, numpy_lstm, numpy_rnn,
+               plot, tbptt, text, train, utils)
+from . import seq2seq  # noqa: E402  (after the core it builds on)
+from . import apps  # noqa: E402  (after seq2seq and the core)
 from .cells import GRUCell, LSTMCell, RNNCell
 from .claims import book_seed, claim
 from .layers import GRU, LSTM, RNN
@@ -21,8 +32,7 @@ from .tbptt import TBPTTLoss
 from .train import fit
 from .utils import default_device, seed_everything, show
 
-__all__ = ["attention", "audio", "cells", "claims", "data", "diagnostics", "experiments", "forecast", "gradcheck",
-           "language_model", "layers", "music", "numpy_gru", "numpy_lstm", "numpy_rnn", "plot",
-           "sentiment", "seq2seq", "tbptt", "train", "translation", "translator", "utils",
+__all__ = ["apps", "cells", "claims", "data", "diagnostics", "experiments", "gradcheck", "layers", "numpy_gru",
+           "numpy_lstm", "numpy_rnn", "plot", "seq2seq", "tbptt", "text", "train", "utils",
            "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell", "TBPTTLoss", "fit",
            "book_seed", "claim", "default_device", "seed_everything", "show"]

@@ -85,3 +85,19 @@ def check_dtype(name, array, kinds):
         names = {"f": "float", "i": "signed int", "u": "unsigned int", "b": "bool"}
         want = " or ".join(names.get(k, k) for k in kinds)
         raise ValueError(f"{name}: expected a {want} array, got dtype {np.asarray(array).dtype}")
+
+
+def check_int(name, value, minimum=1):
+    """Raise ValueError unless `value` is an int >= minimum (bool is not an int here)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name}: expected an int >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_rng(rng):
+    # A Generator, not a seed or np.random itself: the caller owns the random stream,
+    # so two calls with one generator give different data and a re-run gives the same.
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError("rng: expected a numpy.random.Generator (e.g. rnnlib.seed_everything(0) "
+                         f"or np.random.default_rng(0)), got {type(rng).__name__}")
+    return rng

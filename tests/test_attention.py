@@ -1,12 +1,12 @@
-"""Tests for rnnlib.attention: masked softmax, additive and multiplicative attention,
+"""Tests for rnnlib.seq2seq.attention: masked softmax, additive and multiplicative attention,
 scaled dot-product attention."""
 import math
 
 import pytest
 import torch
 
-from rnnlib.attention import (AdditiveAttention, MultiplicativeAttention, masked_softmax,
-                              scaled_dot_product_attention)
+from rnnlib.seq2seq.attention import (AdditiveAttention, MultiplicativeAttention, masked_softmax,
+                                      scaled_dot_product_attention)
 
 
 def lengths_mask(lengths, S):

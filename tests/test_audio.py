@@ -1,4 +1,5 @@
-"""Tests for rnnlib.audio: the FSDD loader, STFT and mel features, normalisation, confusion matrices."""
+"""Tests for rnnlib.apps.audio (the FSDD loader, STFT and mel features, normalisation) and
+rnnlib.apps.spoken_digits (batches, loss, prediction, confusion matrices)."""
 import io
 import wave
 
@@ -9,8 +10,9 @@ import torch
 
 matplotlib.use("Agg")
 
-from rnnlib import audio, data
-from rnnlib import sentiment as st
+from rnnlib import data
+from rnnlib.apps import audio, spoken_digits
+from rnnlib.apps import sentiment as st
 
 
 @pytest.fixture(scope="module")
@@ -103,16 +105,16 @@ def test_normalize_removes_each_recordings_mean_and_zeroes_padding():
 
 
 def test_confusion_matrix_counts_and_checks_labels():
-    cm = audio.confusion_matrix([0, 0, 1, 2, 2], [0, 1, 1, 2, 0], 3)
+    cm = spoken_digits.confusion_matrix([0, 0, 1, 2, 2], [0, 1, 1, 2, 0], 3)
     assert cm.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 1]]
     with pytest.raises(ValueError, match=r"\[0, 3\)"):
-        audio.confusion_matrix([0, 3], [0, 1], 3)
+        spoken_digits.confusion_matrix([0, 3], [0, 1], 3)
     with pytest.raises(ValueError, match="same shape"):
-        audio.confusion_matrix([0, 1], [0], 3)
+        spoken_digits.confusion_matrix([0, 1], [0], 3)
 
 
 def test_plot_confusion_and_spectrogram_draw():
-    ax = audio.plot_confusion(np.eye(3, dtype=int) * 5, title="t")
+    ax = spoken_digits.plot_confusion(np.eye(3, dtype=int) * 5, title="t")
     assert ax.get_title() == "t" and len(ax.texts) == 3
     ax = audio.plot_spectrogram(np.zeros((10, 4)), 0.01)
     assert ax.get_xlabel() == "time (s)"
@@ -130,6 +132,6 @@ def test_digit_classifier_trains_on_a_few_recordings(fsdd):
     feats = audio.normalize(feats, frames, idx)
     y = torch.as_tensor(table["digit"][keep])
     model = st.RNNClassifier(16, 16, n_classes=2, cell="gru")
-    rnnlib.fit(model, audio.cross_entropy_loss, audio.classify_batches(feats, frames, y, idx, 16, rng),
-               steps=80, lr=1e-2, progress=False)
-    assert np.mean(audio.predict(model, feats, frames, idx) == y.numpy()) > 0.9
+    batches = spoken_digits.classify_batches(feats, frames, y, idx, 16, rng)
+    rnnlib.fit(model, spoken_digits.cross_entropy_loss, batches, steps=80, lr=1e-2, progress=False)
+    assert np.mean(spoken_digits.predict(model, feats, frames, idx) == y.numpy()) > 0.9

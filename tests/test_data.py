@@ -1,10 +1,12 @@
-"""Tests for rnnlib.data: loaders, vocabulary, batching, windows, synthetic tasks."""
-import datetime
+"""Tests for rnnlib.data: the shipped-data folder, loaders, vocabulary, batching, synthetic tasks.
 
+The loaders of the applications' corpora are tested with their modules (test_forecast.py,
+test_translation.py, ...); the seq2seq tasks (date_pairs, reversal_pairs) in test_seq2seq_tasks.py."""
 import numpy as np
 import pytest
 
 from rnnlib import data
+from rnnlib.apps import forecast, translation
 
 
 def rng(seed=0):
@@ -24,45 +26,10 @@ def test_load_text_returns_all_of_tiny_shakespeare():
     assert text.startswith("First Citizen:")
 
 
-@pytest.mark.parametrize("name, length, first_label", [
-    ("monthly-sunspots", 2820, "1749-01"),
-    ("daily-min-temperatures", 3650, "1981-01-01"),
-    ("airline-passengers", 144, "1949-01"),
-])
-def test_load_series_gives_labels_and_float64_values(name, length, first_label):
-    labels, values = data.load_series(name)
-    assert len(labels) == length and labels[0] == first_label
-    assert values.dtype == np.float64 and values.shape == (length,)
-    assert np.all(np.isfinite(values))
-
-
-def test_load_series_accepts_the_file_name():
-    labels, values = data.load_series("airline-passengers.csv")
-    assert values[:3].tolist() == [112.0, 118.0, 132.0] and labels[-1] == "1960-12"
-
-
-def test_load_series_unknown_name_lists_the_known_ones():
-    with pytest.raises(ValueError, match="airline-passengers"):
-        data.load_series("stock-prices")
-
-
-def test_load_translation_pairs_gives_english_french_tuples():
-    pairs = data.load_translation_pairs()
-    assert len(pairs) == 5000
-    assert pairs[0] == ("Go.", "Va !")
-    assert all(isinstance(p, tuple) and len(p) == 2 and p[0] and p[1] for p in pairs)
-    assert not any("tatoeba" in english or "tatoeba" in french for english, french in pairs)
-
-
-def test_sentences_with_quotes_are_read_verbatim():
-    pairs = data.load_translation_pairs()
-    assert ('Say "aah."', "Faites aaah !") in pairs
-
-
 @pytest.mark.parametrize("load", [
     lambda: data.load_text(),
-    lambda: data.load_series("airline-passengers"),
-    lambda: data.load_translation_pairs(),
+    lambda: forecast.load_series("airline-passengers"),
+    lambda: translation.load_translation_pairs(),
 ])
 def test_missing_data_file_raises_file_not_found_with_full_path(load, tmp_path, monkeypatch):
     monkeypatch.setattr(data, "DATA_DIR", tmp_path)
@@ -143,51 +110,6 @@ def test_batchify_rejects_bad_input():
         data.batchify(np.zeros(10), 2)
 
 
-# ---------------------------------------------------------------- time series
-
-def test_make_windows_shapes_and_targets_follow_inputs():
-    series = np.arange(10.0)
-    X, Y = data.make_windows(series, window=3, horizon=2)
-    assert X.shape == (6, 3) and Y.shape == (6, 2)
-    np.testing.assert_array_equal(X[0], [0, 1, 2])
-    np.testing.assert_array_equal(Y[0], [3, 4])
-    np.testing.assert_array_equal(Y[-1], [8, 9])
-    assert np.all(Y[:, 0] == X[:, -1] + 1)
-
-
-def test_make_windows_rejects_too_short_series_and_bad_sizes():
-    with pytest.raises(ValueError, match="at least"):
-        data.make_windows(np.arange(4.0), window=4)
-    with pytest.raises(ValueError, match="window"):
-        data.make_windows(np.arange(4.0), window=0)
-    with pytest.raises(ValueError, match="expected shape"):
-        data.make_windows(np.zeros((5, 2)), window=2)
-
-
-def test_split_by_time_counts_keep_order_without_overlap():
-    series = np.arange(100)
-    train, val, test = data.split_by_time(series, val_size=10, test_size=20)
-    assert (len(train), len(val), len(test)) == (70, 10, 20)
-    np.testing.assert_array_equal(np.concatenate([train, val, test]), series)
-    assert train[-1] < val[0] and val[-1] < test[0]
-    assert test[-1] == 99
-
-
-def test_split_by_time_accepts_fractions_and_lists():
-    train, val, test = data.split_by_time(list(range(50)), 0.1, 0.2)
-    assert (len(train), len(val), len(test)) == (35, 5, 10)
-    assert test == list(range(40, 50))
-
-
-def test_split_by_time_rejects_splits_leaving_no_training_data():
-    with pytest.raises(ValueError, match="val"):
-        data.split_by_time(np.arange(10), 5, 5)
-    with pytest.raises(ValueError, match="fraction"):
-        data.split_by_time(np.arange(10), 1.5, 2)
-    with pytest.raises(ValueError, match="test_size"):
-        data.split_by_time(np.arange(10), 2, -1)
-
-
 # ---------------------------------------------------------------- synthetic tasks
 
 def test_adding_problem_shapes_and_dtype():
@@ -253,52 +175,15 @@ def test_noisy_sine_shapes_and_clean_next_step_target():
     assert np.abs(yn).max() <= 1.0
 
 
-def test_date_pairs_are_valid_dates_in_the_documented_range():
-    pairs = data.date_pairs(500, rng())
-    assert len(pairs) == 500
-    first_year, last_year = data.DATE_YEARS
-    for source, target in pairs:
-        d = datetime.date.fromisoformat(target)
-        assert first_year <= d.year <= last_year
-        assert source != target
-
-
-def test_date_pairs_each_format_encodes_its_date():
-    d = datetime.date(2026, 11, 25)
-    assert [f(d) for f in data.DATE_FORMATS.values()] == list(data.DATE_FORMATS)
-
-
-def test_date_pairs_use_every_format_and_parse_back():
-    parse = {"25 November 2026": "%d %B %Y", "25 Nov 2026": "%d %b %Y", "Nov 25, 2026": "%b %d, %Y",
-             "November 25, 2026": "%B %d, %Y", "Wednesday, November 25, 2026": "%A, %B %d, %Y",
-             "11/25/26": "%m/%d/%y", "25.11.2026": "%d.%m.%Y", "2026/11/25": "%Y/%m/%d"}
-    assert set(parse) == set(data.DATE_FORMATS)
-    for name, fmt in parse.items():
-        for source, target in data.date_pairs(50, rng(1), formats=[name]):
-            parsed = datetime.datetime.strptime(source, fmt).date()
-            if fmt == "%m/%d/%y":  # strptime puts 50-68 in the 2000s; our window is 1950-2049
-                assert parsed.year % 100 == int(target[:4]) % 100
-                parsed = parsed.replace(year=int(target[:4]))
-            assert parsed.isoformat() == target, (source, target)
-
-
-def test_date_pairs_rejects_unknown_format():
-    with pytest.raises(ValueError, match="formats"):
-        data.date_pairs(3, rng(), formats=["25/11/2026"])
-
-
 SYNTHETIC = {
     "adding_problem": lambda r: data.adding_problem(4, 10, r),
     "delay_task": lambda r: data.delay_task(4, 10, 2, 5, r),
     "copy_task": lambda r: data.copy_task(4, 5, 3, 6, r),
     "noisy_sine": lambda r: data.noisy_sine(4, 10, r),
-    "date_pairs": lambda r: data.date_pairs(20, r),
 }
 
 
 def _equal(a, b):
-    if isinstance(a, list):
-        return a == b
     return all(np.array_equal(u, v) for u, v in zip(a, b))
 
 
@@ -324,26 +209,7 @@ def test_synthetic_tasks_reject_a_seed_in_place_of_a_generator(task):
     (lambda: data.copy_task(4, 0, 3, 6, rng()), "length"),
     (lambda: data.noisy_sine(4, 2.5, rng()), "T"),
     (lambda: data.noisy_sine(4, 10, rng(), noise=-1), "noise"),
-    (lambda: data.date_pairs(-2, rng()), "n"),
 ])
 def test_bad_sizes_raise_value_error_naming_the_argument(call, name):
     with pytest.raises(ValueError, match=rf"^{name}\b|{name}:"):
         call()
-
-
-# ---------------------------------------------------------------- reversal task (chapter 07)
-
-def test_reversal_pairs_reverse_letters_within_the_length_range():
-    pairs = data.reversal_pairs(200, 3, 9, 5, rng(0))
-    assert len(pairs) == 200
-    for src, tgt in pairs:
-        assert tgt == src[::-1] and 3 <= len(src) <= 9 and set(src) <= set("abcde")
-    assert {len(s) for s, _ in pairs} == set(range(3, 10))
-    assert pairs == data.reversal_pairs(200, 3, 9, 5, rng(0))
-
-
-def test_reversal_pairs_rejects_bad_settings():
-    with pytest.raises(ValueError):
-        data.reversal_pairs(5, 9, 3, 5, rng())
-    with pytest.raises(ValueError):
-        data.reversal_pairs(5, 3, 9, 27, rng())

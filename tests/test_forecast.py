@@ -1,10 +1,10 @@
-"""rnnlib.forecast: shapes, units, the baselines, and bad input errors."""
+"""rnnlib.apps.forecast: loading the series, windows, splits in time, shapes, units, the baselines,
+and bad input errors."""
 import numpy as np
 import pytest
 import torch
 
-from rnnlib import data
-from rnnlib import forecast as fc
+from rnnlib.apps import forecast as fc
 from rnnlib.layers import GRU
 
 
@@ -78,7 +78,7 @@ def test_window_batches_shift_by_one_step():
 
 
 def test_naive_forecasts_match_chapter_0_airline_numbers():
-    _, passengers = data.load_series("airline-passengers")
+    _, passengers = fc.load_series("airline-passengers")
     start = len(passengers) - 24
     naive = fc.naive_forecasts(passengers, start, season=12)
     truth = passengers[start:]
@@ -123,3 +123,72 @@ def test_bad_inputs_raise_value_error():
         fc.errors(np.zeros(3), np.zeros(4))
     with pytest.raises(ValueError, match="at least 7"):
         fc.window_batches(np.zeros(5), window=6, batch_size=2, n_batches=1, rng=np.random.default_rng(0))
+
+
+# ---------------------------------------------------------------- loading
+
+@pytest.mark.parametrize("name, length, first_label", [
+    ("monthly-sunspots", 2820, "1749-01"),
+    ("daily-min-temperatures", 3650, "1981-01-01"),
+    ("airline-passengers", 144, "1949-01"),
+])
+def test_load_series_gives_labels_and_float64_values(name, length, first_label):
+    labels, values = fc.load_series(name)
+    assert len(labels) == length and labels[0] == first_label
+    assert values.dtype == np.float64 and values.shape == (length,)
+    assert np.all(np.isfinite(values))
+
+
+def test_load_series_accepts_the_file_name():
+    labels, values = fc.load_series("airline-passengers.csv")
+    assert values[:3].tolist() == [112.0, 118.0, 132.0] and labels[-1] == "1960-12"
+
+
+def test_load_series_unknown_name_lists_the_known_ones():
+    with pytest.raises(ValueError, match="airline-passengers"):
+        fc.load_series("stock-prices")
+
+
+# ---------------------------------------------------------------- windows and splits in time
+
+def test_make_windows_shapes_and_targets_follow_inputs():
+    series = np.arange(10.0)
+    X, Y = fc.make_windows(series, window=3, horizon=2)
+    assert X.shape == (6, 3) and Y.shape == (6, 2)
+    np.testing.assert_array_equal(X[0], [0, 1, 2])
+    np.testing.assert_array_equal(Y[0], [3, 4])
+    np.testing.assert_array_equal(Y[-1], [8, 9])
+    assert np.all(Y[:, 0] == X[:, -1] + 1)
+
+
+def test_make_windows_rejects_too_short_series_and_bad_sizes():
+    with pytest.raises(ValueError, match="at least"):
+        fc.make_windows(np.arange(4.0), window=4)
+    with pytest.raises(ValueError, match="window"):
+        fc.make_windows(np.arange(4.0), window=0)
+    with pytest.raises(ValueError, match="expected shape"):
+        fc.make_windows(np.zeros((5, 2)), window=2)
+
+
+def test_split_by_time_counts_keep_order_without_overlap():
+    series = np.arange(100)
+    train, val, test = fc.split_by_time(series, val_size=10, test_size=20)
+    assert (len(train), len(val), len(test)) == (70, 10, 20)
+    np.testing.assert_array_equal(np.concatenate([train, val, test]), series)
+    assert train[-1] < val[0] and val[-1] < test[0]
+    assert test[-1] == 99
+
+
+def test_split_by_time_accepts_fractions_and_lists():
+    train, val, test = fc.split_by_time(list(range(50)), 0.1, 0.2)
+    assert (len(train), len(val), len(test)) == (35, 5, 10)
+    assert test == list(range(40, 50))
+
+
+def test_split_by_time_rejects_splits_leaving_no_training_data():
+    with pytest.raises(ValueError, match="val"):
+        fc.split_by_time(np.arange(10), 5, 5)
+    with pytest.raises(ValueError, match="fraction"):
+        fc.split_by_time(np.arange(10), 1.5, 2)
+    with pytest.raises(ValueError, match="test_size"):
+        fc.split_by_time(np.arange(10), 2, -1)

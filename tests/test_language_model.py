@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from rnnlib.data import CharVocab
-from rnnlib.language_model import (CharLM, bits_per_char, known_word_fraction, lm_chunk_loss,
-                                   next_char_probs, sample, text_chunks, words)
+from rnnlib.apps.language_model import (CharLM, bits_per_char, known_word_fraction, lm_chunk_loss,
+                                        next_char_probs, sample, text_chunks, words)
 from rnnlib.tbptt import TBPTTLoss
 
 TEXT = "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n" * 4

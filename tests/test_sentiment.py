@@ -1,9 +1,10 @@
-"""Tests for rnnlib.sentiment: loading, tokens, vocabulary, padding, the two classifiers."""
+"""Tests for rnnlib.apps.sentiment: loading, tokens, vocabulary, padding, the two classifiers."""
 import numpy as np
 import pytest
 import torch
 
-from rnnlib import data, sentiment as st
+from rnnlib import data
+from rnnlib.apps import sentiment as st
 
 
 def test_load_sentiment_reads_3000_balanced_sentences():

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from rnnlib import seq2seq as s2s
-from rnnlib.attention import AdditiveAttention
-from rnnlib.translation import BOS_ID, EOS_ID, pad_batch
+from rnnlib.seq2seq.attention import AdditiveAttention
+from rnnlib.text import BOS_ID, EOS_ID, pad_batch
 
 V = 12
 

@@ -1,18 +1,18 @@
-"""The shipped English-French weights (models/train_translation.py, rnnlib.translator) load and give the
-held-out BLEU chapter 08 claims."""
+"""The shipped English-French weights (models/train_translation.py, rnnlib.apps.translation) load
+and give the held-out BLEU chapter 08 claims."""
 import pytest
 
-from rnnlib import translator
-from rnnlib.translator import MODELS_DIR as MODELS
+from rnnlib.apps import translation
+from rnnlib.apps.translation import MODELS_DIR as MODELS
 BLEU_MIN, BLEU_MARGIN_MIN = 15.0, 2.0       # the floors chapter 08 asserts
 BLEU_ATTENTION, BLEU_PLAIN = 18.91, 12.81   # what models/train_translation.py printed
 
 
 @pytest.fixture(scope="module")
 def shipped():
-    (_, _, test_pairs), vocabs = translator.prepare()
-    models = {name: translator.load_shipped(name) for name in ("attention", "plain")}
-    return translator, test_pairs, vocabs, models
+    (_, _, test_pairs), vocabs = translation.prepare()
+    models = {name: translation.load_shipped(name) for name in ("attention", "plain")}
+    return translation, test_pairs, vocabs, models
 
 
 def test_shipped_files_are_small():
@@ -40,4 +40,4 @@ def test_attention_model_beats_the_plain_one_on_held_out_bleu(shipped):
 
 def test_load_shipped_names_the_models_it_knows():
     with pytest.raises(ValueError, match="attention"):
-        translator.load_shipped("transformer")
+        translation.load_shipped("transformer")

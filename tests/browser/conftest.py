@@ -98,7 +98,7 @@ def lab(tmp_path_factory, browser):
     shutil.copytree(ROOT / "chapters", book / "chapters",
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     # Only the chapters are copied: a chapter finds the data and the shipped models through
-    # rnnlib (rnnlib.data.DATA_DIR, rnnlib.translator.MODELS_DIR), never through a path such as
+    # rnnlib (rnnlib.data.DATA_DIR, rnnlib.apps.translation.MODELS_DIR), never through a path such as
     # ../data, so that it runs wherever a reader opens it and cannot write into the repository.
     config, settings = tmp / "config", tmp / "settings"
     # The book's own JupyterLab configuration, as the README's command adds it

@@ -1,4 +1,4 @@
-"""Forecasting a univariate time series with a recurrent network (chapter 6).
+"""Forecasting a univariate time series with a recurrent network (chapter 06).
 
 The normalisation is documented here once: a model sees z = (y - mean) / std, with the
 mean and standard deviation of the *training* stretch only (`Standardizer`), and every
@@ -11,12 +11,87 @@ its own forecasts back to look several steps ahead; `naive_forecasts` gives chap
 baselines for the same targets; `online_residuals` flags values that the model did not
 expect (anomalies), replacing each flagged value by its forecast before going on.
 """
+import csv
+
 import numpy as np
 import torch
 from torch import nn
 
-from .data import make_windows
-from .utils import check_shape
+from ..data import data_path
+from ..utils import check_int, check_shape
+
+SERIES = {
+    "monthly-sunspots": "monthly-sunspots.csv",
+    "daily-min-temperatures": "daily-min-temperatures.csv",
+    "airline-passengers": "airline-passengers.csv",
+}
+
+
+# ---------------------------------------------------------------- data
+
+def load_series(name):
+    """A univariate time series from data/: (labels, values).
+
+    name: "monthly-sunspots", "daily-min-temperatures" or "airline-passengers" (the
+        file name with ".csv" also works).
+    labels: list of T str, the date of each observation ("1949-01", "1981-01-01").
+    values: float64 array (T,).
+    """
+    key = name[:-4] if isinstance(name, str) and name.endswith(".csv") else name
+    if not isinstance(key, str) or key not in SERIES:
+        raise ValueError(f"unknown series {name!r}; expected one of {sorted(SERIES)}")
+    with data_path(SERIES[key]).open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))[1:]  # skip the header row
+    labels = [row[0] for row in rows]
+    values = np.array([float(row[1]) for row in rows], dtype=np.float64)
+    return labels, values
+
+
+def make_windows(series, window, horizon=1):
+    """Sliding windows for forecasting: inputs X (N, window), targets Y (N, horizon).
+
+    series: 1-D array (T,). Row i: X[i] = series[i : i+window] and
+    Y[i] = series[i+window : i+window+horizon], so N = T - window - horizon + 1. Each
+    target comes strictly after its inputs; rows are in time order.
+    """
+    series = np.asarray(series)
+    check_shape("make_windows series", series, (None,))
+    window, horizon = check_int("window", window), check_int("horizon", horizon)
+    n = len(series) - window - horizon + 1
+    if n < 1:
+        raise ValueError(f"make_windows: expected a series of at least window + horizon = "
+                         f"{window + horizon} steps, got {len(series)}")
+    views = np.lib.stride_tricks.sliding_window_view(series, window + horizon)
+    return views[:, :window].copy(), views[:, window:].copy()
+
+
+def _split_size(name, size, total):
+    # A float in [0, 1) is a fraction of the series; an int is a count of steps.
+    if isinstance(size, (float, np.floating)):
+        if not 0 <= size < 1:
+            raise ValueError(f"{name}: expected a fraction in [0, 1) or a count, got {size}")
+        return int(round(size * total))
+    return check_int(name, size, minimum=0)
+
+
+def split_by_time(series, val_size, test_size):
+    """Split along time into (train, val, test), never shuffling.
+
+    series: an array (T, ...) or a list. val_size, test_size: counts of steps (int) or
+    fractions of T (float). The test part is the final stretch, validation the stretch
+    before it, train everything earlier: a model is always judged on a future it has
+    not seen.
+    """
+    total = len(series)
+    n_val, n_test = _split_size("val_size", val_size, total), _split_size("test_size", test_size, total)
+    n_train = total - n_val - n_test
+    if n_train < 1:
+        raise ValueError(f"split_by_time: expected val + test < {total} steps, "
+                         f"got val {n_val} + test {n_test}")
+    return series[:n_train], series[n_train: n_train + n_val], series[n_train + n_val:]
+
+
+# ---------------------------------------------------------------- models
 
 
 def _series(name, series, min_length=1):

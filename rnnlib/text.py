@@ -1,17 +1,16 @@
-"""Translation data (chapters 07-08): tokenising the shipped Tatoeba English-French pairs,
-word vocabularies with special tokens, padded batches, a fixed split, and BLEU through
-sacrebleu.
+"""Word-level text (chapters 07-09): tokenising sentences, word vocabularies with special
+tokens, and padded batches of token ids.
 
 Tokenisation follows common practice for small translation experiments (the PyTorch
 "NLP from scratch" seq2seq tutorial's normalisation: Unicode normalisation, lower case,
 punctuation as separate tokens; and Moses-style splitting of clitics: French elision
 "l'homme" -> "l'" "homme", English "don't" -> "don" "'t"). `WordVocab` also serves
-character-level tasks: build it from lists of characters.
+character-level tasks: build it from lists of characters. The encoder-decoder
+(rnnlib.seq2seq), translation and sentiment all use this one vocabulary and padding.
 """
 import re
 import unicodedata
 
-import sacrebleu
 import torch
 
 PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
@@ -106,34 +105,6 @@ def pad_batch(sequences, pad_id=PAD_ID, device="cpu"):
     return ids.to(device), torch.tensor(lengths, dtype=torch.int64, device=device)
 
 
-def translation_split(pairs, val, test, rng):
-    """Shuffle `pairs` with `rng` and split into (train, val, test) lists.
-
-    val, test: counts of pairs. The Tatoeba file lists several translations of the same
-    English sentence next to each other; a random split puts some of them in different
-    parts, which is the usual practice for this small data set (say so when reporting).
-    """
-    if val + test >= len(pairs):
-        raise ValueError(f"translation_split: expected val + test < {len(pairs)}, got {val} + {test}")
-    order = rng.permutation(len(pairs))
-    shuffled = [pairs[i] for i in order]
-    return shuffled[val + test:], shuffled[:val], shuffled[val: val + test]
-
-
-def bleu(hypotheses, references):
-    """Corpus BLEU (Papineni et al. 2002) in [0, 100] from sacrebleu (Post 2018).
-
-    hypotheses, references: lists of detokenised str, one reference per hypothesis,
-    scored with sacrebleu's defaults (13a tokeniser, exponential smoothing off).
-    Space-joined tokens are fine: 13a splits punctuation the same way.
-    """
-    if len(hypotheses) != len(references):
-        raise ValueError(f"bleu: expected as many references as hypotheses, got {len(references)} "
-                         f"and {len(hypotheses)}")
-    return float(sacrebleu.corpus_bleu(list(hypotheses), [list(references)]).score)
-
-
 def detokenize(tokens):
     """Tokens -> one str joined by spaces (what `bleu` and printing expect)."""
     return " ".join(tokens)
-

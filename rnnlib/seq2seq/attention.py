@@ -17,7 +17,7 @@ import math
 import torch
 from torch import nn
 
-from .utils import check_shape
+from ..utils import check_shape
 
 
 def _check_mask(mask, shape):

@@ -26,9 +26,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .data import batchify, lm_batches
-from .experiments import set_forget_bias_
-from .tbptt import stream_loss
+from ..data import batchify, lm_batches
+from ..experiments import set_forget_bias_
+from ..tbptt import stream_loss
 
 CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
 

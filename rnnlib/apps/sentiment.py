@@ -1,5 +1,5 @@
 """Sentiment from sentences (chapter 09): the UCI labelled sentences, tokens and padded
-batches (with rnnlib.translation's WordVocab and pad_batch), order-aware and bag-of-words
+batches (with rnnlib.text's WordVocab and pad_batch), order-aware and bag-of-words
 classifiers.
 
 Data: Kotzias, Denil, de Freitas & Smyth (2015), "From Group to Individual Labels using
@@ -14,7 +14,6 @@ Two classifiers read the same padded batches, token ids (B, L) with 0 for paddin
 - `BagOfWords`: logistic regression on which words occur, p = sigmoid(b + sum_w beta_w),
   one weight per vocabulary word. Any reordering of a sentence gives the same score.
 """
-import collections
 import re
 
 import numpy as np
@@ -22,8 +21,9 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from . import data
-from .translation import WordVocab, pad_batch   # the book's one word vocabulary and padding
+from ..data import data_path
+from ..text import WordVocab, pad_batch   # the book's one word vocabulary and padding (WordVocab re-exported for chapter 09)
+from ..utils import check_int, check_rng
 
 SENTIMENT_FILES = {
     "amazon": "sentiment_labelled_sentences/amazon_cells_labelled.txt",
@@ -46,7 +46,7 @@ def load_sentiment(sources=("amazon", "imdb", "yelp")):
     for source in sources:
         if source not in SENTIMENT_FILES:
             raise ValueError(f"unknown source {source!r}; expected some of {sorted(SENTIMENT_FILES)}")
-        text = data._data_path(SENTIMENT_FILES[source]).read_text(encoding="utf-8")
+        text = data_path(SENTIMENT_FILES[source]).read_text(encoding="utf-8")
         for number, line in enumerate(text.split("\n"), 1):
             if not line.strip():
                 continue
@@ -75,13 +75,13 @@ def train_test_split(n, test_fraction, rng):
     """A random permutation of range(n) cut in two: (train_idx, test_idx), int64 arrays."""
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction: expected a number in (0, 1), got {test_fraction}")
-    order = data._check_rng(rng).permutation(n)
+    order = check_rng(rng).permutation(n)
     n_test = int(round(n * test_fraction))
     return np.sort(order[n_test:]), np.sort(order[:n_test])
 
 
 def encode_sentences(sentences, vocab):
-    """Tokenise, encode and pad sentences with a `rnnlib.translation.WordVocab`:
+    """Tokenise, encode and pad sentences with a `rnnlib.text.WordVocab`:
     (ids (B, L_max) int64 tensor, batch first as RNNClassifier and BagOfWords read them,
     lengths (B,) int64 tensor). Padding is id 0 (vocab.pad_id); words the vocabulary does not
     know become vocab.unk_id, and a sentence with no tokens the single unknown id."""
@@ -225,8 +225,8 @@ def negation_pairs(positive, negative, rng, n_pairs, subjects=SUBJECTS, template
     Returns (sentences, labels int64 (2 * n_pairs,)), the pair members adjacent
     (sentence 2k positive, 2k + 1 its negative twin).
     """
-    data._check_rng(rng)
-    data._check_int("n_pairs", n_pairs)
+    check_rng(rng)
+    check_int("n_pairs", n_pairs)
     sentences, labels = [], []
     for _ in range(n_pairs):
         s = subjects[rng.integers(len(subjects))]

@@ -1,5 +1,5 @@
-"""Spoken digits (chapter 09): the Free Spoken Digit Dataset read from its archive,
-log-spectrogram and log-mel features, the digit classifier, confusion matrices.
+"""Audio (chapters 09 and later): the Free Spoken Digit Dataset read from its archive, and the
+features a recurrent network reads from sound: log spectrograms and log-mel frames.
 
 Data: the Free Spoken Digit Dataset (FSDD), Z. Jackson and contributors,
 https://github.com/Jakobovski/free-spoken-digit-dataset, release v1.0.10, licensed
@@ -16,7 +16,6 @@ Features (one vector per 32 ms frame, hop 16 ms):
 """
 import csv
 import io
-import math
 import tarfile
 import wave
 
@@ -24,7 +23,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from . import data
+from ..data import data_path
+from ..utils import check_int
 
 FSDD_ARCHIVE = "fsdd/fsdd_recordings.tar.gz"
 FSDD_MANIFEST = "fsdd/fsdd_manifest.csv"
@@ -52,11 +52,11 @@ def load_fsdd():
         "digit" (int64), "speaker" (str), "take" (int64), "test" (bool: the official
         test split, takes 0-4), "file" (str, the member name in the archive).
     """
-    with data._data_path(FSDD_MANIFEST).open(newline="", encoding="utf-8") as f:
+    with data_path(FSDD_MANIFEST).open(newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     wanted = {row["file"] for row in rows}
     audio = {}
-    with tarfile.open(data._data_path(FSDD_ARCHIVE), "r:gz") as tar:
+    with tarfile.open(data_path(FSDD_ARCHIVE), "r:gz") as tar:
         for member in tar:
             if member.name in wanted:
                 audio[member.name] = read_wav(tar.extractfile(member).read())
@@ -83,7 +83,7 @@ def load_fsdd():
 def pad_waves(waves, max_samples):
     """Stack recordings into one zero-padded float32 array (N, max_samples), cutting longer
     ones, and return it with the number of real samples of each, int64 (N,)."""
-    data._check_int("max_samples", max_samples)
+    check_int("max_samples", max_samples)
     out = np.zeros((len(waves), max_samples), dtype=np.float32)
     lengths = np.empty(len(waves), dtype=np.int64)
     for i, w in enumerate(waves):
@@ -183,73 +183,7 @@ def normalize(features, lengths, train):
     return centred / sd
 
 
-def classify_batches(features, lengths, labels, train_idx, batch_size, rng):
-    """A callable for `fit`: each call draws `batch_size` training recordings at random
-    and returns (features cut to the longest of them, lengths, labels)."""
-    train_idx = torch.as_tensor(np.asarray(train_idx))
-
-    def next_batch():
-        i = train_idx[torch.as_tensor(rng.choice(len(train_idx), batch_size, replace=False))]
-        l = lengths[i]
-        return features[i.to(features.device), :int(l.max())], l, labels[i.to(labels.device)]
-    return next_batch
-
-
-def cross_entropy_loss(model, batch):
-    """fit's loss for (features, lengths, labels) batches: cross-entropy and accuracy."""
-    x, lengths, labels = batch
-    logits = model(x, lengths)
-    acc = (logits.argmax(1) == labels).float().mean()
-    return torch.nn.functional.cross_entropy(logits, labels), {"acc": acc.detach()}
-
-
-@torch.no_grad()
-def predict(model, features, lengths, idx):
-    """Predicted classes (int64 numpy array) of the recordings idx, in eval mode."""
-    was_training = model.training
-    model.eval()
-    idx = torch.as_tensor(np.asarray(idx))
-    logits = model(features[idx.to(features.device)], lengths[idx])
-    model.train(was_training)
-    return logits.argmax(1).cpu().numpy()
-
-
-# ---------------------------------------------------------------- evaluation
-
-def confusion_matrix(y_true, y_pred, n_classes):
-    """Counts, int64 (n_classes, n_classes): entry [i, j] = recordings of class i predicted j."""
-    y_true, y_pred = np.asarray(y_true).reshape(-1), np.asarray(y_pred).reshape(-1)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred: expected the same shape, got {y_true.shape} and {y_pred.shape}")
-    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
-        if y.size and (y.min() < 0 or y.max() >= n_classes):
-            raise ValueError(f"{name}: expected labels in [0, {n_classes}), got {y.min()}..{y.max()}")
-    cm = np.zeros((n_classes, n_classes), dtype=np.int64)
-    np.add.at(cm, (y_true, y_pred), 1)
-    return cm
-
-
-def plot_confusion(cm, labels=None, ax=None, title=None):
-    """Draw a confusion matrix: rows true class, columns predicted, counts written in."""
-    cm = np.asarray(cm)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(4.2, 3.8))
-    ax.imshow(cm, cmap="Blues")
-    ax.grid(False)
-    labels = list(range(cm.shape[0])) if labels is None else labels
-    ax.set_xticks(range(cm.shape[1]), labels)
-    ax.set_yticks(range(cm.shape[0]), labels)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    for i in range(cm.shape[0]):
-        for j in range(cm.shape[1]):
-            if cm[i, j]:
-                ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=7,
-                        color="white" if cm[i, j] > cm.max() / 2 else "black")
-    if title:
-        ax.set_title(title)
-    return ax
-
+# ---------------------------------------------------------------- plots
 
 def plot_spectrogram(features, hop_seconds, ax=None, title=None, ylabel="mel band"):
     """Draw frames-first features (F, bins) as an image: time across, bins up."""

@@ -1,0 +1,17 @@
+"""Applications: one module per application chapter, each with its corpus's loader next to
+its models. They build on the core (rnnlib) and the encoder-decoder (rnnlib.seq2seq); nothing
+outside rnnlib.apps imports them.
+
+    language_model   character language models, bits per character, sampling   (chapters 04-05)
+    forecast         time series: loading, windows, splits in time, forecasters   (chapter 06)
+    translation      Tatoeba English-French: split, BLEU, the shipped models     (chapter 08)
+    sentiment        labelled review sentences, RNN and bag-of-words classifiers (chapter 09)
+    audio            spoken-digit recordings (FSDD) and spectrogram features     (chapter 09 on)
+    spoken_digits    the isolated-digit classifier's batches, loss, confusion    (chapter 09)
+    pianoroll        JSB Chorales as piano rolls, plots, synthesis              (chapter 10)
+    music            next-step note models, baselines, sampling                  (chapter 10)
+"""
+from . import audio, forecast, language_model, music, pianoroll, sentiment, spoken_digits, translation
+
+__all__ = ["audio", "forecast", "language_model", "music", "pianoroll", "sentiment", "spoken_digits",
+           "translation"]
