@@ -204,3 +204,34 @@ def noisy_sine(n, T, rng, noise=0.1, freq_range=(0.02, 0.1), dtype=np.float32):
     clean = np.sin(2 * math.pi * freq * t + phase)  # (T + 1, n)
     x = clean[:-1] + noise * rng.standard_normal((T, n))
     return x[..., None].astype(dtype), clean[1:, :, None].astype(dtype)
+
+
+# A small grammar in the spirit of Elman (1990), "Finding structure in time", section
+# "Discovering the notion 'word'": sentences of two or three words, written without spaces.
+ELMAN_NOUNS = ("boy", "girl", "man", "woman", "cat", "dog", "mouse", "lion", "dragon", "monster")
+ELMAN_OBJECTS = ("cookie", "sandwich", "bread", "book", "rock", "glass", "plate", "car")
+ELMAN_TRANSITIVE = ("see", "chase", "like", "smell", "eat", "break", "move")
+ELMAN_INTRANSITIVE = ("sleep", "think", "exist", "smile")
+
+
+def elman_sentences(n, rng, p_transitive=0.6):
+    """n sentences run together into one stream of letters, and where each word begins.
+
+    Each sentence is a noun and a verb: transitive with probability p_transitive (then an
+    object follows: a noun or a thing), otherwise intransitive ("dogchasecat", "girlsleep").
+    Returns (text, onsets): text a str of lower-case letters with no spaces, onsets a bool
+    array (len(text),) that is True at the first letter of every word.
+    """
+    n, rng = check_int("n", n), check_rng(rng)
+    words = []
+    for _ in range(n):
+        words.append(ELMAN_NOUNS[rng.integers(len(ELMAN_NOUNS))])
+        if rng.random() < p_transitive:
+            objects = ELMAN_NOUNS + ELMAN_OBJECTS
+            words += [ELMAN_TRANSITIVE[rng.integers(len(ELMAN_TRANSITIVE))], objects[rng.integers(len(objects))]]
+        else:
+            words.append(ELMAN_INTRANSITIVE[rng.integers(len(ELMAN_INTRANSITIVE))])
+    starts = np.cumsum([0] + [len(w) for w in words[:-1]])
+    onsets = np.zeros(sum(len(w) for w in words), dtype=bool)
+    onsets[starts] = True
+    return "".join(words), onsets

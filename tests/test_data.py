@@ -213,3 +213,17 @@ def test_synthetic_tasks_reject_a_seed_in_place_of_a_generator(task):
 def test_bad_sizes_raise_value_error_naming_the_argument(call, name):
     with pytest.raises(ValueError, match=rf"^{name}\b|{name}:"):
         call()
+
+
+def test_elman_sentences_mark_every_word_onset_and_repeat_with_the_seed():
+    text, onsets = data.elman_sentences(50, np.random.default_rng(3))
+    again, _ = data.elman_sentences(50, np.random.default_rng(3))
+    assert text == again and text.isalpha() and text.islower()
+    assert onsets.shape == (len(text),) and onsets[0]
+    # cutting at the onsets gives back words of the lexicon, 2 or 3 per sentence
+    cuts = list(np.flatnonzero(onsets)) + [len(text)]
+    words = [text[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
+    lexicon = set(data.ELMAN_NOUNS + data.ELMAN_OBJECTS + data.ELMAN_TRANSITIVE + data.ELMAN_INTRANSITIVE)
+    assert set(words) <= lexicon and 100 <= len(words) <= 150
+    with pytest.raises(ValueError, match="rng"):
+        data.elman_sentences(5, 0)
