@@ -123,3 +123,35 @@ def test_reader_drops_progress_bars_keeps_the_last_redraw_and_notes_widgets():
     assert len(out) == 2
     assert edition.NOTE_CLASS in out[0].data["text/html"] and "FloatSlider" in out[0].data["text/html"]
     assert out[1].text == "a: 100%|##########| 10/10\n"
+
+
+def bib_entries():
+    text = (ROOT / "book" / "references.bib").read_text(encoding="utf-8")
+    return [(re.search(r"author\s*=\s*\{(.*?)\},?\n", e, re.S), re.search(r"year\s*=\s*\{(\d{4})\}", e))
+            for e in re.split(r"\n(?=@)", text) if e.startswith("@")]
+
+
+def plain(text):
+    """Lower-case ASCII without BibTeX's braces and accent commands: {\\"u} -> u, ë -> e."""
+    import unicodedata
+    text = re.sub(r"\\.|[{}\"]", "", text)
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
+def test_every_paper_a_chapter_lists_is_in_references_bib(chapter):
+    """Each item of a chapter's "Papers" (or "Sources") list whose first author and year can be
+    read ("S. Hochreiter and J. Schmidhuber (1997) ...") has an entry by that author in that year."""
+    entries = [(plain(a.group(1)), y.group(1)) for a, y in bib_entries() if a and y]
+    items = []
+    for cell in nbformat.read(chapter, as_version=4).cells:
+        section = re.search(r"^## (?:Papers|Sources)[^\n]*\n(.*?)(?=^## |\Z)", cell.source, re.M | re.S)
+        if cell.cell_type == "markdown" and section:
+            items += [i.strip() for i in re.split(r"\n- ", "\n" + section.group(1)) if i.strip()]
+    missing = []
+    for item in items:
+        first = re.match(r"(?:[A-Z]\.(?:-[A-Z]\.)?\s?)+([A-Z][\w'\-]+)", item)
+        year = re.search(r"\b(1[89]\d\d|20\d\d)\b", item)
+        if first and year and not any(plain(first.group(1)) in a and y == year.group(1) for a, y in entries):
+            missing.append(f"{first.group(1)} {year.group(1)}: {item[:70]}")
+    assert not missing, f"{chapter.name} lists papers that book/references.bib lacks: {missing}"
