@@ -20,8 +20,9 @@ MATHJAX_SOURCE = Path(jupyter_server_mathjax.__file__).parent / "static"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 NOTE_CLASS = "static-edition-note"
+NOTE_STYLE = "border-left:4px solid #888;padding:0.3em 0.8em;color:#444"
 WIDGET_NOTE = (
-    f'<div class="{NOTE_CLASS}" style="border-left:4px solid #888;padding:0.3em 0.8em;color:#444">'
+    f'<div class="{NOTE_CLASS}" style="{NOTE_STYLE}">'
     "An interactive widget stands here in the notebook ({what}). Sliders need a running kernel: "
     "open this chapter in JupyterLab and run it to move them; the static figure in the text "
     "shows the same point.</div>")
@@ -37,6 +38,15 @@ def is_progress_bar(output, state):
     if model.get("model_name") == "HBoxModel" and names & {"FloatProgressModel", "IntProgressModel"}:
         return True
     return bool(re.search(r"\d+%\|", output["data"].get("text/plain", "")))
+
+
+def widget_note(output):
+    """The note that stands for a widget: its own plain text when the notebook gave it one
+    (rnnlib.plot.show_widget), else a sentence around the start of the widget's repr."""
+    text = re.sub(r"\s+", " ", output["data"].get("text/plain", "")).strip()
+    if text and not re.match(r"^[A-Z]\w*\(", text):  # not a repr such as "VBox(children=(..."
+        return f'<div class="{NOTE_CLASS}" style="{NOTE_STYLE}">{html.escape(text)}</div>'
+    return WIDGET_NOTE.format(what=html.escape(text[:90]) or "a widget")
 
 
 def terminal_text(text):
@@ -60,9 +70,7 @@ def static_notebook(nb):
                 continue
             if is_progress_bar(out, state):
                 continue
-            what = html.escape(re.sub(r"\s+", " ", out["data"].get("text/plain", ""))[:90]) or "a widget"
-            outputs.append(nbformat.v4.new_output(
-                "display_data", data={"text/html": WIDGET_NOTE.format(what=what)}))
+            outputs.append(nbformat.v4.new_output("display_data", data={"text/html": widget_note(out)}))
         cell.outputs = outputs
     return nb
 

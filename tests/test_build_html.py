@@ -117,12 +117,18 @@ def test_reader_drops_progress_bars_keeps_the_last_redraw_and_notes_widgets():
     slider = {"output_type": "display_data", "metadata": {},
               "data": {WIDGET_VIEW: {"model_id": "b", "version_major": 2, "version_minor": 0},
                        "text/plain": "VBox(children=(FloatSlider(value=1.1),))"}}
+    told = {"output_type": "display_data", "metadata": {},  # rnnlib.plot.show_widget's form
+            "data": {WIDGET_VIEW: {"model_id": "c", "version_major": 2, "version_minor": 0},
+                     "text/plain": "[A slider for rho: run the chapter to move it.]"}}
     stream = {"output_type": "stream", "name": "stderr", "text": "a:  10%|#\ra: 100%|##########| 10/10\n"}
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[nbformat.from_dict(o) for o in (bar, slider, stream)])])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "x", outputs=[nbformat.from_dict(o) for o in (bar, slider, told, stream)])])
     out = edition.read_notebook(nbformat.writes(nb)).cells[0].outputs
-    assert len(out) == 2
+    assert len(out) == 3
     assert edition.NOTE_CLASS in out[0].data["text/html"] and "FloatSlider" in out[0].data["text/html"]
-    assert out[1].text == "a: 100%|##########| 10/10\n"
+    assert "needs a running kernel" in out[0].data["text/html"] or "need a running kernel" in out[0].data["text/html"]
+    assert out[1].data["text/html"].endswith(">[A slider for rho: run the chapter to move it.]</div>")
+    assert out[2].text == "a: 100%|##########| 10/10\n"
 
 
 def bib_entries():
