@@ -190,7 +190,12 @@ def test_chapter_runs_in_jupyterlab_with_figures_and_working_widgets(notebook, l
     page.goto(f"{lab.url}/lab/tree/{notebook.name}?reset&token={lab.token}")
     page.locator(PANEL).wait_for(timeout=OPEN_TIMEOUT * 1000)
     wait_for(page, kernel_ready, OPEN_TIMEOUT, "the kernel name and an idle kernel")
+    time.sleep(1.0)  # the kernel's metadata reaches the notebook model as the session starts
+    opened = page.evaluate(NOTEBOOK_STATE_JS)
     panel = page.locator(PANEL)
+    # JupyterLab marks a notebook modified on opening when it would rewrite it (a kernel display
+    # name not the installed kernel's): the reader would be asked to save an untouched chapter.
+    assert not opened["dirty"], f"{notebook.name}: opening it marked it modified (see book/notebook_form.py)"
 
     # Start from empty outputs, so everything checked below comes from this run.
     click_menu(page, "Edit", "Clear Outputs of All Cells")
