@@ -161,3 +161,12 @@ def test_every_paper_a_chapter_lists_is_in_references_bib(chapter):
         if first and year and not any(plain(first.group(1)) in a and y == year.group(1) for a, y in entries):
             missing.append(f"{first.group(1)} {year.group(1)}: {item[:70]}")
     assert not missing, f"{chapter.name} lists papers that book/references.bib lacks: {missing}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
+def test_code_tagged_hide_input_is_collapsed_on_the_page(site, chapter):
+    nb = nbformat.read(chapter, as_version=4)
+    tagged = sum("hide-input" in c.metadata.get("tags", []) for c in nb.cells)
+    text = page(site, f"chapters/{chapter.stem}.html")
+    collapsed = re.findall(r'<div class="cell tag_hide-input[^"]*">\s*<details class="[^"]*\bhide above-input">', text)
+    assert len(collapsed) == tagged, f"{len(collapsed)} collapsed code cells on the page, {tagged} tagged hide-input"
