@@ -1,1 +1,1 @@
-"""The book's static HTML edition (`python -m book.build_html`)."""
+"""The book's HTML edition (Sphinx config in conf.py, its code in edition.py) and its JupyterLab config (jupyter/)."""

@@ -194,3 +194,18 @@ def attention_heatmap(weights, source_tokens, target_tokens, ax=None, title=None
     if title:
         ax.set_title(title)
     return ax
+
+
+def show_widget(widget, text):
+    """Display an ipywidget with `text` as its plain-text form.
+
+    A notebook opened without a running kernel (untrusted in JupyterLab, a static page, a
+    repository viewer) shows an output's text/plain instead of the widget; by default that
+    is the widget's repr, "VBox(children=(FloatSlider(value=1.1, ...". `text` says instead
+    what stands there and where its static twin is, e.g. "[a slider for rho: run the
+    chapter to move it; figure 2 shows the same point]".
+    """
+    from IPython.display import display
+    bundle = dict(widget._repr_mimebundle_())
+    bundle["text/plain"] = text
+    display(bundle, raw=True)

@@ -1,7 +1,7 @@
 """The one training loop every chapter uses: `fit`.
 
 A chapter supplies the model, a loss function and a source of batches; `fit` does the
-rest: optimiser steps, optional gradient clipping by norm, a tqdm progress bar, a
+rest: optimiser steps, optional gradient clipping by norm, a progress bar, a
 history of losses and metrics, periodic evaluation on a validation set, early stopping,
 and a safety limit in seconds. Training is budgeted in steps, so results do not depend
 on how busy the machine is; the seconds limit only guards against a runaway run, and
@@ -14,7 +14,7 @@ import time
 import warnings
 
 import torch
-from tqdm.auto import tqdm
+from tqdm.std import tqdm
 
 
 class History:
@@ -51,6 +51,59 @@ class History:
             parts.append(f"last loss {self.train['loss'][-1]:.4g}")
         parts += [f"val {k} {v[-1]:.4g}" for k, v in self.val.items() if k != "step" and v]
         return "History(" + ", ".join(parts) + ")"
+
+
+class DisplayLine:
+    """A file for tqdm that shows its bar as one line of plain text, updated in place.
+
+    tqdm redraws a bar by writing "\\r" and the new line. In a Jupyter kernel this object
+    turns each redraw into an update of one display output (an IPython display handle), so
+    a reader running the notebook watches the bar move, and the saved notebook keeps just
+    the last line ("100%|##########| 1200/1200 [...]"): text that reads the same whether
+    the notebook is trusted or not, where tqdm's widget bar leaves its first "0%" frozen in
+    an untrusted notebook and a stream leaves every redraw in the file. The output is made
+    at the first redraw, so a disabled bar leaves nothing.
+    """
+
+    encoding = "utf-8"  # tqdm draws a Unicode bar when the file's encoding allows it
+
+    def __init__(self, display=None):
+        self._display = display  # for tests: display(text) -> a handle with update(text)
+        self._handle = None
+
+    def write(self, text):
+        line = text.rsplit("\r", 1)[-1].rstrip()
+        if not line:
+            return
+        if self._handle is None:
+            self._handle = self._show(line)
+        else:
+            self._handle.update({"text/plain": line}, raw=True)
+
+    def _show(self, line):
+        if self._display is not None:
+            return self._display(line)
+        from IPython.display import display
+        return display({"text/plain": line}, raw=True, display_id=True)
+
+    def flush(self):
+        pass
+
+
+def _in_jupyter_kernel():
+    """Whether this runs in a Jupyter kernel (JupyterLab, nbclient), not a terminal."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
+
+
+def progress_bar(iterable, desc=None, disable=False):
+    """A tqdm bar over `iterable`: on stderr in a terminal, a `DisplayLine` in Jupyter."""
+    file = DisplayLine() if _in_jupyter_kernel() else None
+    return tqdm(iterable, desc=desc, disable=disable, mininterval=0.5, file=file)
 
 
 def _batch_source(batches):
@@ -95,7 +148,8 @@ def fit(model, loss_fn, batches, *, steps, lr=1e-3, optimizer=None, clip_norm=No
         `evaluate` returns; lower is better) has not improved for `patience`
         evaluations, and restore the weights of the best evaluation.
     max_seconds: a safety limit; reaching it stops training with a warning.
-    progress: show a tqdm progress bar (stderr in a terminal, a widget in Jupyter).
+    progress: show a tqdm progress bar: on stderr in a terminal; in Jupyter, one line of
+        text redrawn in place (see `progress_bar`).
     """
     if not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive int, got {steps!r}")
@@ -132,7 +186,7 @@ def fit(model, loss_fn, batches, *, steps, lr=1e-3, optimizer=None, clip_norm=No
         return bad_evals >= patience
 
     model.train()
-    bar = tqdm(range(1, steps + 1), desc=desc, disable=not progress, mininterval=0.5)
+    bar = progress_bar(range(1, steps + 1), desc=desc, disable=not progress)
     history.stop_reason = "steps"
     for step in bar:
         batch = next_batch()

@@ -31,3 +31,15 @@ def test_loss_curves_draws_training_and_validation_lines():
 def test_loss_curves_names_a_missing_metric():
     with pytest.raises(KeyError, match="accuracy"):
         plot.loss_curves(make_history(), val_key="accuracy")
+
+
+def test_show_widget_replaces_the_widgets_repr_by_the_given_text(monkeypatch):
+    import ipywidgets
+    import IPython.display
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append((obj, raw)))
+    slider = ipywidgets.FloatSlider(value=1.1)
+    plot.show_widget(ipywidgets.VBox([slider]), "[a slider: run the chapter to move it]")
+    [(bundle, raw)] = shown
+    assert raw and bundle["text/plain"] == "[a slider: run the chapter to move it]"
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"]

@@ -66,3 +66,21 @@ def test_ci_runs_the_chapters_again_under_avx2_and_another_seed():
     assert seed and int(seed.group(1)) != 0, "the second pass must use a seed other than the committed 0"
     assert " ".join(second.split()) in " ".join((ROOT / "README.md").read_text().split()), \
         "README does not show the second pass"
+
+
+def test_citation_file_names_the_book_and_its_version():
+    import tomllib
+    import yaml
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    for key in ("cff-version", "message", "title", "authors", "version", "license"):
+        assert citation.get(key), f"CITATION.cff lacks {key}"
+    assert citation["version"] == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert "Recurrent Neural Networks from Scratch" in (ROOT / "README.md").read_text().splitlines()[0]
+    assert citation["title"] == "Recurrent Neural Networks from Scratch"
+
+
+def test_readme_opens_the_book_with_its_jupyterlab_config():
+    # the config the browser tests start JupyterLab with (tests/browser/conftest.py: BOOK_CONFIG)
+    readme = (ROOT / "README.md").read_text()
+    assert "JUPYTER_CONFIG_PATH=book/jupyter .venv/bin/jupyter lab chapters/" in readme
+    assert (ROOT / "book" / "jupyter" / "labconfig" / "page_config.json").is_file()

@@ -133,3 +133,53 @@ def test_history_repr_summarises_the_run():
     h._add(h.train, 1, {"loss": 0.5, "grad_norm": 1.0})
     h.stop_reason = "steps"
     assert "1 steps" in repr(h) and "0.5" in repr(h)
+
+
+class FakeHandle:
+    """Records what a display handle would show: the first line, then each update."""
+
+    def __init__(self, shown):
+        self.shown = shown
+
+    def update(self, data, raw):
+        assert raw and list(data) == ["text/plain"]
+        self.shown.append(data["text/plain"])
+
+
+def test_display_line_keeps_only_the_last_redraw_of_a_tqdm_bar():
+    from rnnlib.train import DisplayLine
+    from tqdm.std import tqdm
+    shown = []
+    line = DisplayLine(display=lambda text: shown.append(text) or FakeHandle(shown))
+    for _ in tqdm(range(50), desc="demo", file=line, mininterval=0):
+        pass
+    assert shown, "the bar was never drawn"
+    assert "\r" not in "".join(shown) and all(s.strip() for s in shown)
+    assert shown[0].startswith("demo:   0%")
+    assert shown[-1].startswith("demo: 100%") and "50/50" in shown[-1], shown[-1]
+
+
+def test_a_disabled_bar_shows_nothing():
+    from rnnlib.train import DisplayLine
+    from tqdm.std import tqdm
+    shown = []
+    line = DisplayLine(display=lambda text: shown.append(text) or FakeHandle(shown))
+    for _ in tqdm(range(5), file=line, disable=True):
+        pass
+    assert shown == []
+
+
+def test_fit_in_a_jupyter_kernel_saves_one_plain_text_bar_and_no_widget(tmp_path):
+    """What a committed chapter keeps of a training run's bar, executed as nbconvert does."""
+    import nbformat
+    from nbclient import NotebookClient
+    code = ("import torch\nfrom rnnlib.train import fit\n"
+            "model = torch.nn.Linear(2, 1)\nx = torch.ones(4, 2)\n"
+            "h = fit(model, lambda m, b: (m(b) ** 2).mean(), [x], steps=300, desc='demo')")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = nb.cells[0].outputs
+    assert [o.output_type for o in outputs] == ["display_data"], outputs
+    assert list(outputs[0].data) == ["text/plain"], "a widget or HTML form of the bar was saved"
+    text = outputs[0].data["text/plain"]
+    assert text.startswith("demo: 100%") and "300/300" in text and "\r" not in text, text

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+BOOK_CONFIG = ROOT / "book" / "jupyter"  # the README's JUPYTER_CONFIG_PATH
 INSTALL_HINT = ("the browser tests need Chromium: on Debian/Ubuntu run "
                 "`sudo apt-get install -y --no-install-recommends chromium`")
 CHROMIUM_ARGS = ["--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -71,8 +72,8 @@ def _write_json(path, obj):
 class Lab:
     """A running JupyterLab: its URL, token and the folder it serves."""
 
-    def __init__(self, url, token, root):
-        self.url, self.token, self.root = url, token, root
+    def __init__(self, url, token, root, log):
+        self.url, self.token, self.root, self.log = url, token, root, log
 
     def api(self, path, method="GET"):
         req = urllib.request.Request(f"{self.url}{path}", method=method,
@@ -100,28 +101,28 @@ def lab(tmp_path_factory, browser):
     # rnnlib (rnnlib.data.DATA_DIR, rnnlib.apps.translation.MODELS_DIR), never through a path such as
     # ../data, so that it runs wherever a reader opens it and cannot write into the repository.
     config, settings = tmp / "config", tmp / "settings"
-    # No news pop-up over the notebook, no update check, and every cell in the DOM
-    # (JupyterLab 4 otherwise virtualises the notebook and renders only cells near the view).
-    _write_json(config / "labconfig" / "page_config.json",
-                {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+    # The book's own JupyterLab configuration, as the README's command adds it
+    # (JUPYTER_CONFIG_PATH=book/jupyter): no news pop-up, no nbgrader. A fresh user config
+    # folder, so that the reader's own set-up neither leaks in nor gets changed. Every cell in
+    # the DOM (JupyterLab 4 otherwise virtualises the notebook and renders only cells near the view).
+    config.mkdir()
     _write_json(settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings",
                 {"windowingMode": "none"})
-    _write_json(settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings",
-                {"fetchNews": "false", "checkForUpdates": False})
     env = dict(os.environ,
-               JUPYTER_CONFIG_DIR=str(config), JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+               JUPYTER_CONFIG_DIR=str(config), JUPYTER_CONFIG_PATH=str(BOOK_CONFIG),
+               JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
                JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
                JUPYTERLAB_SETTINGS_DIR=str(settings))
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     port, token = _free_port(), secrets.token_hex(16)
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
            "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={token}",
-           f"--ServerApp.root_dir={book / 'chapters'}", "--LabApp.news_url=None"]
+           f"--ServerApp.root_dir={book / 'chapters'}"]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
     log = open(tmp / "jupyterlab.log", "wb")
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    server = Lab(f"http://127.0.0.1:{port}", token, book / "chapters")
+    server = Lab(f"http://127.0.0.1:{port}", token, book / "chapters", tmp / "jupyterlab.log")
     try:
         deadline = time.monotonic() + LAB_START_TIMEOUT
         while True:
