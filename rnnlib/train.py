@@ -16,6 +16,8 @@ import warnings
 import torch
 from tqdm.std import tqdm
 
+from .utils import in_jupyter
+
 
 class History:
     """What happened during `fit`.
@@ -90,19 +92,9 @@ class DisplayLine:
         pass
 
 
-def _in_jupyter_kernel():
-    """Whether this runs in a Jupyter kernel (JupyterLab, nbclient), not a terminal."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and hasattr(shell, "kernel")
-
-
 def progress_bar(iterable, desc=None, disable=False):
     """A tqdm bar over `iterable`: on stderr in a terminal, a `DisplayLine` in Jupyter."""
-    file = DisplayLine() if _in_jupyter_kernel() else None
+    file = DisplayLine() if in_jupyter() else None
     return tqdm(iterable, desc=desc, disable=disable, mininterval=0.5, file=file)
 
 

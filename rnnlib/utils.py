@@ -38,7 +38,8 @@ def default_device():
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def _in_jupyter():
+def in_jupyter():
+    """Whether this runs in a Jupyter kernel (JupyterLab, nbclient), not a terminal."""
     try:
         from IPython import get_ipython
     except ImportError:
@@ -58,7 +59,7 @@ def show(obj):
         source = inspect.getsource(obj)
     except TypeError as err:
         raise TypeError(f"show() needs a function, class or module, got {type(obj).__name__}") from err
-    if _in_jupyter():
+    if in_jupyter():
         from IPython.display import Code, display
         display(Code(source, language="python"))
     else:
