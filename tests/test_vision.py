@@ -72,7 +72,7 @@ def test_shipped_captioners_load_and_caption_held_out_compositions(data, name):
     tokens, _ = captioner.caption_images(model, data["test"][0])
     vocab = vision.build_vocab()
     acc = np.mean([vision.content_correct(vocab.decode(t), c) for t, c in zip(tokens, data["test"][1])])
-    assert acc > {"attention": 0.5, "plain": 0.05}[name], f"{name}: content accuracy {acc}"
+    assert acc > 0.25, f"{name}: content accuracy {acc}"
 
 
 def test_clips_reversed_are_the_opposite_action():

@@ -112,18 +112,17 @@ def caption_bleu(hypotheses, references):
     """sacrebleu corpus BLEU of tokenised hypotheses against all references of each scene.
 
     hypotheses: list of token lists; references: list (one per hypothesis) of lists of
-    token lists (the same number for every scene). Returns the sacrebleu BLEUScore
-    (.score, and str(metric.get_signature()) via `bleu_signature`).
+    token lists (the same number for every scene). Returns sacrebleu's BLEUScore (.score in
+    [0, 100]) with .signature added: sacrebleu's signature string, to print beside it.
     """
     if len(hypotheses) != len(references):
         raise ValueError(f"caption_bleu: expected one list of references per hypothesis, got "
                          f"{len(references)} for {len(hypotheses)}")
     streams = [[" ".join(refs[k]) for refs in references] for k in range(len(references[0]))]
-    return sacrebleu.corpus_bleu([" ".join(h) for h in hypotheses], streams)
-
-
-def bleu_signature():
-    return str(sacrebleu.BLEU().get_signature())
+    metric = sacrebleu.BLEU()
+    result = metric.corpus_score([" ".join(h) for h in hypotheses], streams)
+    result.signature = str(metric.get_signature())
+    return result
 
 
 CONFIG = dict(split_seed=12, n_train=6000, n_val=500, n_test=500, embed=32, hidden=64, plain_hidden=68,
