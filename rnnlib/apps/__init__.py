@@ -12,9 +12,13 @@ outside rnnlib.apps imports them.
     music            next-step note models, baselines, sampling                  (chapter 10)
     speech           connected-digit utterances, the CTC acoustic model          (chapter 11)
     speech_baseline  cut on energy, then classify each piece                     (chapter 11)
+    vision           digit scenes, captions, held-out compositions, BLEU          (chapter 12)
+    captioner        CNN + LSTM captioners with or without attention, weights    (chapter 12)
+    video            moving-digit clips, gestures (.ts), DTW, 1-NN, classifiers   (chapter 12)
 """
 from . import (audio, forecast, language_model, music, pianoroll, sentiment, speech, speech_baseline,
                spoken_digits, translation)
+from . import vision, captioner, video  # chapter 12
 
 __all__ = ["audio", "forecast", "language_model", "music", "pianoroll", "sentiment", "speech", "speech_baseline",
-           "spoken_digits", "translation"]
+           "spoken_digits", "translation", "vision", "captioner", "video"]
