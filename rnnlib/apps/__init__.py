@@ -12,9 +12,12 @@ outside rnnlib.apps imports them.
     music            next-step note models, baselines, sampling                  (chapter 10)
     speech           connected-digit utterances, the CTC acoustic model          (chapter 11)
     speech_baseline  cut on energy, then classify each piece                     (chapter 11)
+    markets          S&P 500 returns, rolling-origin protocol, MASE, DM, QLIKE   (chapter 13)
+    markets_models   AR, GARCH(1,1), the returns, volatility and price RNNs      (chapter 13)
 """
 from . import (audio, forecast, language_model, music, pianoroll, sentiment, speech, speech_baseline,
                spoken_digits, translation)
+from . import markets, markets_models  # noqa: E402  (chapter 13)
 
 __all__ = ["audio", "forecast", "language_model", "music", "pianoroll", "sentiment", "speech", "speech_baseline",
-           "spoken_digits", "translation"]
+           "spoken_digits", "translation", "markets", "markets_models"]
