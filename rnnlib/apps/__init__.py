@@ -15,10 +15,13 @@ outside rnnlib.apps imports them.
     vision           digit scenes, captions, held-out compositions, BLEU          (chapter 12)
     captioner        CNN + LSTM captioners with or without attention, weights    (chapter 12)
     video            moving-digit clips, gestures (.ts), DTW, 1-NN, classifiers   (chapter 12)
+    markets          S&P 500 returns, rolling-origin protocol, MASE, DM, QLIKE   (chapter 13)
+    markets_models   AR, GARCH(1,1), the returns, volatility and price RNNs      (chapter 13)
 """
 from . import (audio, forecast, language_model, music, pianoroll, sentiment, speech, speech_baseline,
                spoken_digits, translation)
 from . import vision, captioner, video  # chapter 12
+from . import markets, markets_models  # chapter 13
 
 __all__ = ["audio", "forecast", "language_model", "music", "pianoroll", "sentiment", "speech", "speech_baseline",
-           "spoken_digits", "translation", "vision", "captioner", "video"]
+           "spoken_digits", "translation", "vision", "captioner", "video", "markets", "markets_models"]
