@@ -21,6 +21,7 @@ uses the core, and the core uses neither.
     chapter 09   apps.sentiment, apps.audio, apps.spoken_digits
     chapter 10   apps.pianoroll, apps.music
     chapter 11   seq2seq.ctc; apps.speech, apps.speech_baseline
+    chapter 14   seq2seq.decoding.sample_decode; apps.dialogue
 """
 from . import (cells, claims, data, diagnostics, experiments, gradcheck, layers, numpy_gru, numpy_lstm, numpy_rnn,
                plot, tbptt, text, train, utils)

@@ -12,9 +12,10 @@ outside rnnlib.apps imports them.
     music            next-step note models, baselines, sampling                  (chapter 10)
     speech           connected-digit utterances, the CTC acoustic model          (chapter 11)
     speech_baseline  cut on energy, then classify each piece                     (chapter 11)
+    dialogue         the chatterbot corpus, retrieval, the chatbot, distinct-n    (chapter 14)
 """
-from . import (audio, forecast, language_model, music, pianoroll, sentiment, speech, speech_baseline,
+from . import (audio, dialogue, forecast, language_model, music, pianoroll, sentiment, speech, speech_baseline,
                spoken_digits, translation)
 
-__all__ = ["audio", "forecast", "language_model", "music", "pianoroll", "sentiment", "speech", "speech_baseline",
+__all__ = ["audio", "dialogue", "forecast", "language_model", "music", "pianoroll", "sentiment", "speech", "speech_baseline",
            "spoken_digits", "translation"]
