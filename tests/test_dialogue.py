@@ -109,3 +109,14 @@ def test_generate_and_perplexity_on_an_untrained_model(pairs):
         dl.generate(model, vocab, prompts, "nucleus")
     lp = dl.mean_log_prob(model, vocab, prompts, [tokenize(r) for _, _, r in few[:3]])
     assert lp < 0
+
+
+def test_mean_log_prob_in_batches_equals_one_pair_at_a_time(pairs):
+    few = dl.short_pairs(pairs[:40])
+    vocab = dl.build_vocab(few, dict(dl.CONFIG, min_freq=1))
+    model = dl.build_model(len(vocab)).eval()
+    prompts, replies = [p for _, p, _ in few], [tokenize(r) for _, _, r in few]
+    one_by_one = [seq2seq.sequence_log_prob(model, torch.tensor(vocab.encode(tokenize(p), add_eos=False)),
+                                            vocab.encode(r, add_eos=False)) / (len(r) + 1)
+                  for p, r in zip(prompts, replies)]
+    assert dl.mean_log_prob(model, vocab, prompts, replies) == pytest.approx(np.mean(one_by_one), rel=1e-5)

@@ -49,9 +49,8 @@ def adjacent_pairs(conversations):
 
 
 def deduplicate(pairs):
-    """The triples with each (prompt, reply) kept once, first occurrence first. The corpus
-    repeats some exchanges many times (tech_support.yml holds ten of them about 100 times
-    each); left in, they would swamp both training and any test set that drew them."""
+    """The triples with each (prompt, reply) kept once, first occurrence first (tech_support.yml
+    repeats ten exchanges about 100 times each: they would swamp training and any test set)."""
     seen, out = set(), []
     for triple in pairs:
         if triple[1:] not in seen:
@@ -92,11 +91,8 @@ def split_by_prompt(pairs, val, test, rng):
 # ---------------------------------------------------------------- measures
 
 def distinct_n(replies, n):
-    """Distinct-n (Li et al. 2016): distinct n-grams / all n-grams over a set of replies.
-
-    replies: token lists. 1.0 means no n-gram repeats anywhere; a bot that gives the same
-    reply to every prompt scores close to 0. Returns nan if there is no n-gram.
-    """
+    """Distinct-n (Li et al. 2016): distinct n-grams / all n-grams over a set of replies (token
+    lists). 1.0: no n-gram repeats; a bot with one reply for everything scores near 0. nan if no n-gram."""
     check_int("n", n)
     grams = [tuple(r[i: i + n]) for r in replies for i in range(len(r) - n + 1)]
     return len(set(grams)) / len(grams) if grams else float("nan")
@@ -183,16 +179,21 @@ def train(model, id_pairs, val_pairs, rng, config=CONFIG, steps=None, device="cp
 
 
 @torch.no_grad()
-def perplexity(model, id_pairs, device="cpu", batch_size=256):
-    """exp(mean negative log-likelihood per reply token, EOS included) under the model."""
+def _token_log_probs(model, id_pairs, device, batch_size=256):
+    """Per batch of id pairs: (log p of each reply token (T, B), mask of real tokens (T, B)), EOS included."""
     model.eval()
-    total, count = 0.0, 0
     for start in range(0, len(id_pairs), batch_size):
         b = seq2seq.make_batch(id_pairs[start: start + batch_size], device)
         logits, _ = model(b.src, b.src_lengths, b.tgt_in)
-        total += float(F.cross_entropy(logits.flatten(0, 1), b.tgt_out.flatten(), ignore_index=0,
-                                       reduction="sum"))
-        count += int((b.tgt_out != 0).sum())
+        yield F.log_softmax(logits, dim=-1).gather(2, b.tgt_out[..., None])[..., 0], b.tgt_out != 0
+
+
+def perplexity(model, id_pairs, device="cpu"):
+    """exp(mean negative log-likelihood per reply token, EOS included) under the model."""
+    total, count = 0.0, 0
+    for logp, mask in _token_log_probs(model, id_pairs, device):
+        total -= float((logp * mask).sum())
+        count += int(mask.sum())
     return math.exp(total / count)
 
 
@@ -217,11 +218,10 @@ def generate(model, vocab, prompts, decoder="greedy", max_len=CONFIG["max_reply"
 def mean_log_prob(model, vocab, prompts, replies, device="cpu"):
     """Mean over pairs of log p(reply | prompt) / (len(reply) + 1), EOS included: how likely the
     model finds given replies (token lists), per token."""
-    scores = []
-    for p, r in zip(prompts, replies):
-        src = torch.tensor(vocab.encode(tokenize(p), add_eos=False) or [vocab.unk_id], device=device)
-        scores.append(seq2seq.sequence_log_prob(model, src, vocab.encode(r, add_eos=False)) / (len(r) + 1))
-    return float(np.mean(scores))
+    pairs = [(vocab.encode(tokenize(p), add_eos=False) or [vocab.unk_id], vocab.encode(r, add_eos=False))
+             for p, r in zip(prompts, replies)]
+    scores = [((logp * mask).sum(0) / mask.sum(0)).tolist() for logp, mask in _token_log_probs(model, pairs, device)]
+    return float(np.mean(sum(scores, [])))
 
 
 def mmi_rerank(log_p_given_prompt, log_p_reply, lam):
