@@ -23,6 +23,7 @@ uses the core, and the core uses neither.
     chapter 11   seq2seq.ctc; apps.speech, apps.speech_baseline
     chapter 12   apps.vision, apps.captioner, apps.video
     chapter 13   apps.markets, apps.markets_models
+    chapter 14   seq2seq.decoding.sample_decode; apps.dialogue
 """
 from . import (cells, claims, data, diagnostics, experiments, gradcheck, layers, numpy_gru, numpy_lstm, numpy_rnn,
                plot, tbptt, text, train, utils)

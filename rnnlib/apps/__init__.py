@@ -17,11 +17,12 @@ outside rnnlib.apps imports them.
     video            moving-digit clips, gestures (.ts), DTW, 1-NN, classifiers   (chapter 12)
     markets          S&P 500 returns, rolling-origin protocol, MASE, DM, QLIKE   (chapter 13)
     markets_models   AR, GARCH(1,1), the returns, volatility and price RNNs      (chapter 13)
+    dialogue         the chatterbot corpus, retrieval, the chatbot, distinct-n    (chapter 14)
 """
-from . import (audio, forecast, language_model, music, pianoroll, sentiment, speech, speech_baseline,
+from . import (audio, dialogue, forecast, language_model, music, pianoroll, sentiment, speech, speech_baseline,
                spoken_digits, translation)
 from . import vision, captioner, video  # chapter 12
 from . import markets, markets_models  # chapter 13
 
 __all__ = ["audio", "forecast", "language_model", "music", "pianoroll", "sentiment", "speech", "speech_baseline",
-           "spoken_digits", "translation", "vision", "captioner", "video", "markets", "markets_models"]
+           "spoken_digits", "translation", "vision", "captioner", "video", "markets", "markets_models", "dialogue"]

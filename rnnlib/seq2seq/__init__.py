@@ -6,7 +6,7 @@ synthetic tasks, and the length experiment both chapters run.
     models              Encoder, Decoder, Seq2Seq, make_model                    (chapter 07)
     attention           additive and multiplicative attention, masked softmax    (chapter 08)
     training            Batch, encode_pairs, make_batch, batch_sampler, teacher_forcing_loss
-    decoding            greedy_decode, beam_search, sequence_log_prob, predict
+    decoding            greedy_decode, sample_decode, beam_search, sequence_log_prob, predict
     metrics             exact_match, token_accuracy, accuracy_by_length
     length_experiment   the reversal task against input length (chapters 07 and 08)
     ctc                 CTC in numpy, best-path and prefix beam decoding, edit distance (chapter 11;
@@ -18,7 +18,7 @@ The package's own names are its modules' public names, so `rnnlib.seq2seq.make_m
 """
 from . import attention, ctc, decoding, length_experiment, metrics, models, tasks, training
 from .attention import AdditiveAttention, MultiplicativeAttention, masked_softmax, scaled_dot_product_attention
-from .decoding import beam_search, greedy_decode, predict, sequence_log_prob
+from .decoding import beam_search, greedy_decode, predict, sample_decode, sequence_log_prob
 from .length_experiment import LENGTH_EXPERIMENT, length_experiment_vocab, length_test_set, run_length_experiment
 from .metrics import accuracy_by_length, exact_match, token_accuracy
 from .models import RNN_TYPES, Decoder, Encoded, Encoder, Seq2Seq, make_model
@@ -27,7 +27,7 @@ from .training import Batch, batch_sampler, encode_pairs, make_batch, sequence_l
 
 __all__ = ["attention", "ctc", "decoding", "length_experiment", "metrics", "models", "tasks", "training",
            "AdditiveAttention", "MultiplicativeAttention", "masked_softmax", "scaled_dot_product_attention",
-           "beam_search", "greedy_decode", "predict", "sequence_log_prob",
+           "beam_search", "greedy_decode", "predict", "sample_decode", "sequence_log_prob",
            "LENGTH_EXPERIMENT", "length_experiment_vocab", "length_test_set", "run_length_experiment",
            "accuracy_by_length", "exact_match", "token_accuracy",
            "RNN_TYPES", "Decoder", "Encoded", "Encoder", "Seq2Seq", "make_model",

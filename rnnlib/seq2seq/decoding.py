@@ -1,5 +1,6 @@
-"""Decoding (chapter 07): greedy decoding in batches, beam search for one sentence, the
-model's log-probability of a given output, and `predict` over many sources.
+"""Decoding (chapter 07): greedy decoding in batches (and sampling with a temperature,
+chapter 14), beam search for one sentence, the model's log-probability of a given output,
+and `predict` over many sources.
 """
 import torch
 from torch.nn import functional as F
@@ -16,13 +17,37 @@ def greedy_decode(model, src, lengths, bos_id=BOS_ID, eos_id=EOS_ID, max_len=50)
     without attention, else a list of B numpy arrays (len(tokens_b), length_b): the
     attention over the real source positions at each emitted token.
     """
+    return _decode(model, src, lengths, lambda logits: logits.argmax(dim=-1), bos_id, eos_id, max_len)
+
+
+@torch.no_grad()
+def sample_decode(model, src, lengths, temperature=1.0, generator=None, bos_id=BOS_ID, eos_id=EOS_ID,
+                  max_len=50):
+    """Like greedy_decode, but draw each token from softmax(logits / temperature).
+
+    temperature 1 samples the model's own distribution; below 1 sharpens it towards
+    greedy decoding, above 1 flattens it. generator: a CPU torch.Generator (draws are
+    made on the CPU, so a seed gives the same replies on any device). Returns the token
+    lists only (no attention weights).
+    """
+    if not (isinstance(temperature, (int, float)) and not isinstance(temperature, bool) and temperature > 0):
+        raise ValueError(f"temperature: expected a positive number, got {temperature!r}")
+
+    def pick(logits):
+        probs = F.softmax(logits.float().cpu() / temperature, dim=-1)
+        return torch.multinomial(probs, 1, generator=generator)[:, 0].to(logits.device)
+    return _decode(model, src, lengths, pick, bos_id, eos_id, max_len)[0]
+
+
+def _decode(model, src, lengths, pick, bos_id, eos_id, max_len):
+    """The loop of greedy_decode and sample_decode: pick(logits (B, V)) -> tokens (B,)."""
     enc = model.encode(src, lengths)
     B = src.shape[1]
     tokens = torch.full((B,), bos_id, dtype=torch.int64, device=src.device)
     state, done, steps, weights = enc.state, torch.zeros(B, dtype=torch.bool, device=src.device), [], []
     for _ in range(max_len):
         logits, state, w = model.decode_step(tokens, state, enc)
-        tokens = logits.argmax(dim=-1)
+        tokens = pick(logits)
         steps.append(tokens)
         weights.append(w)
         done |= tokens == eos_id
