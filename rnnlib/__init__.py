@@ -24,9 +24,10 @@ uses the core, and the core uses neither.
     chapter 12   apps.vision, apps.captioner, apps.video
     chapter 13   apps.markets, apps.markets_models
     chapter 14   seq2seq.decoding.sample_decode; apps.dialogue
+    chapter 15   seq2seq.transformer; scan (prefix scans, minGRU, linear attention), hopfield
 """
-from . import (cells, claims, data, diagnostics, experiments, gradcheck, layers, numpy_gru, numpy_lstm, numpy_rnn,
-               plot, tbptt, text, train, utils)
+from . import (cells, claims, data, diagnostics, experiments, gradcheck, hopfield, layers, numpy_gru, numpy_lstm,
+               numpy_rnn, plot, scan, tbptt, text, train, utils)
 from . import seq2seq  # noqa: E402  (after the core it builds on)
 from . import apps  # noqa: E402  (after seq2seq and the core)
 from .cells import GRUCell, LSTMCell, RNNCell
@@ -36,7 +37,7 @@ from .tbptt import TBPTTLoss
 from .train import fit
 from .utils import default_device, seed_everything, show
 
-__all__ = ["apps", "cells", "claims", "data", "diagnostics", "experiments", "gradcheck", "layers", "numpy_gru",
-           "numpy_lstm", "numpy_rnn", "plot", "seq2seq", "tbptt", "text", "train", "utils",
+__all__ = ["apps", "cells", "claims", "data", "diagnostics", "experiments", "gradcheck", "hopfield", "layers",
+           "numpy_gru", "numpy_lstm", "numpy_rnn", "plot", "scan", "seq2seq", "tbptt", "text", "train", "utils",
            "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell", "TBPTTLoss", "fit",
            "book_seed", "claim", "default_device", "seed_everything", "show"]

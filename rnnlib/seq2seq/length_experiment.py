@@ -34,12 +34,15 @@ def length_test_set(cfg=None):
             for p in reversal_pairs(cfg["test_per_length"], L, L, cfg["n_symbols"], rng)]
 
 
-def run_length_experiment(attention=None, seed=0, steps=None, progress=False, device="cpu", **overrides):
+def run_length_experiment(attention=None, seed=0, steps=None, progress=False, device="cpu", build=None,
+                          **overrides):
     """Train a reversal model with LENGTH_EXPERIMENT's settings and score it by length.
 
     attention: None, "additive", "dot" or "general" (see make_model). seed: the model's
     initial weights and the training batches. steps and overrides: other budgets or
-    settings, LENGTH_EXPERIMENT's by default.
+    settings, LENGTH_EXPERIMENT's by default. build: None (make_model with the settings'
+    sizes and `attention`), or build(vocab_size, seed) -> another model with Seq2Seq's
+    interface (chapter 15's Transformer) trained and scored the same way.
     Returns a dict: "buckets", "exact", "token", "count" (accuracy_by_length on the fixed
     test set), "history" (fit's History), "model", "vocab", "test" (the test pairs),
     "predictions" (decoded test outputs as str).
@@ -50,8 +53,11 @@ def run_length_experiment(attention=None, seed=0, steps=None, progress=False, de
     cfg = {**LENGTH_EXPERIMENT, **overrides}
     steps = cfg["steps"] if steps is None else steps
     vocab = length_experiment_vocab(cfg["n_symbols"])
-    model = make_model(len(vocab), len(vocab), cfg["embed"], cfg["hidden"], cfg["cell"], attention,
-                       seed=seed).to(device)
+    if build is None:
+        model = make_model(len(vocab), len(vocab), cfg["embed"], cfg["hidden"], cfg["cell"], attention, seed=seed)
+    else:
+        model = build(len(vocab), seed)
+    model = model.to(device)
     rng = np.random.default_rng(seed)
 
     def next_batch():
@@ -59,7 +65,7 @@ def run_length_experiment(attention=None, seed=0, steps=None, progress=False, de
         return make_batch(encode_pairs(pairs, vocab, vocab), device)
 
     history = fit(model, teacher_forcing_loss(), next_batch, steps=steps, lr=cfg["lr"],
-                  clip_norm=cfg["clip_norm"], progress=progress, desc=f"reversal ({attention or 'no attention'})")
+                  clip_norm=cfg["clip_norm"], progress=progress, desc=f"reversal ({type(model).__name__ if build else attention or 'no attention'})")
     test = length_test_set(cfg)
     ids = encode_pairs(test, vocab, vocab)
     preds = predict(model, [s for s, _ in ids], max_len=cfg["max_len"] + 5, device=device)
